@@ -1,0 +1,51 @@
+# The two commands of the README: `make book` and `make test`. Both create the virtual
+# environment on first use; nothing needs installing by hand.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+# pip's notices about the machine's optional local indexes are noise here
+PIPQUIET := grep -v "is ignored: it is neither a file nor a directory" || true
+
+.PHONY: help venv book test unit notebooks browser bench lab browser-deps clean
+
+help:
+	@echo "make book   build the whole book at the paper's size (_build/html/index.html)"
+	@echo "make test   unit tests, quick notebooks, strict book build, browser checks"
+	@echo "make lab    serve the interactive chapters and the reader app with Voila"
+	@echo "make bench  run the benchmarks (results in _build/bench.json)"
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt 2>&1 | $(PIPQUIET)
+	$(PY) -m pip install -q --no-deps -e . 2>&1 | $(PIPQUIET)
+	$(PY) -c "import torch, lumbarlib; print('environment ready: torch', torch.__version__)"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+book: venv
+	$(PY) -m lumbarlib.run --profile paper
+
+test: venv browser-deps
+	$(PY) -m pytest -q -m "not browser" tests
+	$(PY) -m lumbarlib.run --profile quick --strict
+	$(PY) -m pytest -q -m browser tests
+
+bench: venv
+	$(PY) -m lumbarlib.bench
+
+lab: venv
+	$(PY) -m lumbarlib.lab
+
+browser-deps:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@$(CHROMIUM) --version
+
+clean:
+	rm -rf _build

@@ -1,0 +1,89 @@
+"""The notebook runner: book order, profiles, validation before work, failures that name the cell."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from lumbarlib.params import ParameterError
+from lumbarlib.run import NotebookFailed, WIDGET_MIME, run, strip_widgets, toc_notebooks
+
+TOC = """format: jb-book
+root: book/intro
+chapters:
+  - file: notebooks/b_second
+  - file: notebooks/a_first
+"""
+
+
+def _notebook(path: Path, body: str, quick: dict | None = None) -> None:
+    params = new_code_cell("nex = 2\nlabel = 'paper'")
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[new_markdown_cell("# t"), params, new_code_cell(body)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["lumbarlib"] = {"profiles": {"quick": quick or {}, "paper": {}}}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def book(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "book").mkdir()
+    (tmp_path / "_toc.yml").write_text(TOC)
+    (tmp_path / "_config.yml").write_text("title: t\n")
+    (tmp_path / "references.bib").write_text("")
+    monkeypatch.setenv("LUMBARLIB_BUILD_DIR", str(tmp_path / "_build"))
+    return tmp_path
+
+
+def test_toc_order_is_book_order(book):
+    _notebook(book / "notebooks" / "a_first.ipynb", "x = 1")
+    _notebook(book / "notebooks" / "b_second.ipynb", "x = 1")
+    assert [p.stem for p in toc_notebooks(book)] == ["b_second", "a_first"]
+
+
+def test_profile_overrides_reach_the_notebook(book):
+    _notebook(book / "notebooks" / "a_first.ipynb", "assert nex == 1 and label == 'quick'", {"nex": 1, "label": "quick"})
+    _notebook(book / "notebooks" / "b_second.ipynb", "assert nex == 2")
+    runs = run("quick", only=["a_first", "b_second"], root=book)
+    assert [r.name for r in runs] == ["b_second", "a_first"]
+    assert runs[1].parameters == {"nex": 1, "label": "quick"}
+    assert all(r.seconds > 0 for r in runs)
+
+
+def test_bad_profile_parameter_stops_before_any_notebook_runs(book):
+    _notebook(book / "notebooks" / "b_second.ipynb", "open('ran', 'w').write('x')")
+    _notebook(book / "notebooks" / "a_first.ipynb", "x = 1", {"nex": -1})
+    with pytest.raises(ParameterError, match=r"a_first.ipynb.*'nex' = -1: must be an integer >= 1"):
+        run("quick", only=["a_first", "b_second"], root=book)
+    assert not (book / "_build").exists()
+
+
+def test_unknown_profile_is_refused(book):
+    with pytest.raises(ParameterError, match="'profile' = 'huge'"):
+        run("huge", root=book)
+
+
+def test_failure_names_notebook_and_cell(book):
+    _notebook(book / "notebooks" / "a_first.ipynb", "x = 1")
+    _notebook(book / "notebooks" / "b_second.ipynb", "raise RuntimeError('boom')")
+    with pytest.raises(NotebookFailed, match=r"b_second.ipynb failed in cell 3 of its executed copy .*raise RuntimeError.*RuntimeError: boom"):
+        run("paper", only=["a_first", "b_second"], root=book)
+
+
+def test_strip_widgets_keeps_the_static_figure(tmp_path):
+    cell = new_code_cell("w")
+    cell.outputs = [
+        new_output("display_data", data={WIDGET_MIME: {"model_id": "m"}, "text/plain": "VBox()"}),
+        new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
+    ]
+    nb = new_notebook(cells=[cell])
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+    path = tmp_path / "w.ipynb"
+    nbformat.write(nb, path)
+    strip_widgets(path)
+    out = nbformat.read(path, as_version=4)
+    assert "widgets" not in out.metadata
+    kinds = [set(o["data"]) for o in out.cells[0].outputs]
+    assert kinds == [{"text/plain"}, {"image/png"}]
