@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -90,3 +90,53 @@ def show_image(
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 4.2, height: float = 4.4, **kwargs):
     """A figure with ``nrows`` x ``ncols`` axes sized for image panels; returns ``(fig, axes)``."""
     return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, **kwargs)
+
+
+def draw_study_design(
+    ax: Axes,
+    protocols: Sequence[tuple[str, str]],
+    sets: Sequence[tuple[str, str]],
+    comparisons: Sequence[tuple[str, str]],
+) -> None:
+    """Diagram of the study: acquired protocols -> five image sets -> four comparisons.
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw (axes are switched off).
+    protocols : sequence of (name, description)
+        The acquired protocols, e.g. ``("standard", "NEX 2, 228 s")``.
+    sets : sequence of (name, source protocol)
+        The image sets in the paper's order (1)-(5) and the protocol each comes from.
+    comparisons : sequence of (set a, set b)
+        The paired comparisons tested (paper, Statistical analysis).
+    """
+    ax.set_xlim(0, 10)
+    ax.set_ylim(-0.6, len(sets) - 0.3)
+    ax.invert_yaxis()
+    ax.axis("off")
+    box = {"boxstyle": "round,pad=0.4", "linewidth": 1.2}
+    prot_y = {}
+    rows = np.linspace(0.5, len(sets) - 1.5, len(protocols)) if len(protocols) > 1 else [len(sets) / 2]
+    for (name, text), y in zip(protocols, rows):
+        prot_y[name] = y
+        ax.text(1.4, y, f"{name}\n{text}", ha="center", va="center", fontsize=10,
+                bbox={**box, "facecolor": "#dbe9f6", "edgecolor": "#2b6ca3"})
+    set_y = {}
+    for i, (name, source) in enumerate(sets):
+        set_y[name] = i
+        dlr = name.startswith("dlr")
+        ax.text(5.0, i, f"({i + 1}) {name}", ha="center", va="center", fontsize=10,
+                bbox={**box, "facecolor": "#fde7c8" if dlr else "#eeeeee",
+                      "edgecolor": "#c26d00" if dlr else "#555555"})
+        ax.annotate("", xy=(3.75, i), xytext=(2.75, prot_y[source]),
+                    arrowprops={"arrowstyle": "->", "color": "#2b6ca3" if not dlr else "#c26d00",
+                                "linestyle": "-" if not dlr else "--"})
+    for k, (a, b) in enumerate(comparisons):
+        x = 6.6 + 0.55 * k
+        ya, yb = set_y[a], set_y[b]
+        ax.plot([6.3, x, x, 6.3], [ya, ya, yb, yb], color="#6a3d9a", lw=1.3)
+        ax.text(x + 0.05, (ya + yb) / 2, f"C{k + 1}", color="#6a3d9a", fontsize=9, va="center")
+    ax.text(1.4, -0.55, "acquired protocol", ha="center", fontsize=10, weight="bold")
+    ax.text(5.0, -0.55, "image set (DLR: dashed)", ha="center", fontsize=10, weight="bold")
+    ax.text(7.4, -0.55, "Wilcoxon comparisons", ha="center", fontsize=10, weight="bold")

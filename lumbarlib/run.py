@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import mathjax
 import nbformat
 import pandas as pd
 import papermill
@@ -37,6 +38,17 @@ BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
 BOOK_DIRS = ("book",)
 STATUS_MARKER = "<!-- execution-times -->"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+# Appended to the Sphinx configuration that Jupyter Book writes, so every page works offline
+# with no JavaScript error: sphinx-thebe's launcher snippet is included twice by Jupyter Book
+# 1.0.4 (a redeclared constant) and would fetch thebe from a CDN; MathJax is loaded once, by
+# sphinx.ext.mathjax on the pages with math, from _static; the theme's colour mode is fixed.
+CONF_OVERRIDES = """
+# --- lumbarlib.run: offline, error-free pages ---
+extensions = [e for e in extensions if e != "sphinx_thebe"]
+html_js_files = [f for f in html_js_files if "mathjax" not in f]
+html_static_path = sorted(set(html_static_path))
+html_context = {"default_mode": "light"}
+"""
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,11 @@ def notebook_parameters(path: Path, profile: str) -> tuple[dict, dict]:
 
 
 def stage_book(root: Path, src: Path) -> None:
-    """Copy the book's prose and configuration into the staging folder ``src``."""
+    """Copy the book's prose and configuration into the staging folder ``src``.
+
+    MathJax is copied into ``_static`` from its PyPI package, so equations render with
+    no network (the book is readable offline and from ``file://``).
+    """
     src.mkdir(parents=True, exist_ok=True)
     for name in BOOK_FILES:
         shutil.copy2(root / name, src / name)
@@ -102,6 +118,15 @@ def stage_book(root: Path, src: Path) -> None:
         if (src / name).exists():
             shutil.rmtree(src / name)
         shutil.copytree(root / name, src / name)
+    static = src / "_static"
+    if (root / "_static").exists():
+        shutil.copytree(root / "_static", static, dirs_exist_ok=True)
+    es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    target = static / "mathjax"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(es5 / "tex-chtml.js", target / "tex-chtml.js")
+    shutil.copytree(es5 / "output" / "chtml" / "fonts" / "woff-v2", target / "output" / "chtml" / "fonts" / "woff-v2",
+                    dirs_exist_ok=True)
 
 
 def strip_widgets(path: Path) -> None:
@@ -180,6 +205,8 @@ def build_html(src: Path, html: Path, strict: bool) -> Path:
     """
     bindir = Path(sys.executable).parent
     subprocess.run([str(bindir / "jupyter-book"), "config", "sphinx", str(src)], check=True)
+    with (src / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write(CONF_OVERRIDES)
     cmd = [str(bindir / "sphinx-build"), "-b", "html", "-E", "-a", "-q", str(src), str(html)]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
