@@ -112,7 +112,7 @@ def draw_study_design(
         The paired comparisons tested (paper, Statistical analysis).
     """
     ax.set_xlim(0, 10)
-    ax.set_ylim(-0.6, len(sets) - 0.3)
+    ax.set_ylim(-1.0, len(sets) - 0.4)
     ax.invert_yaxis()
     ax.axis("off")
     box = {"boxstyle": "round,pad=0.4", "linewidth": 1.2}
@@ -129,7 +129,7 @@ def draw_study_design(
         ax.text(5.0, i, f"({i + 1}) {name}", ha="center", va="center", fontsize=10,
                 bbox={**box, "facecolor": "#fde7c8" if dlr else "#eeeeee",
                       "edgecolor": "#c26d00" if dlr else "#555555"})
-        ax.annotate("", xy=(3.75, i), xytext=(2.75, prot_y[source]),
+        ax.annotate("", xy=(3.9, i), xytext=(2.45, prot_y[source]),
                     arrowprops={"arrowstyle": "->", "color": "#2b6ca3" if not dlr else "#c26d00",
                                 "linestyle": "-" if not dlr else "--"})
     for k, (a, b) in enumerate(comparisons):
@@ -137,6 +137,6 @@ def draw_study_design(
         ya, yb = set_y[a], set_y[b]
         ax.plot([6.3, x, x, 6.3], [ya, ya, yb, yb], color="#6a3d9a", lw=1.3)
         ax.text(x + 0.05, (ya + yb) / 2, f"C{k + 1}", color="#6a3d9a", fontsize=9, va="center")
-    ax.text(1.4, -0.55, "acquired protocol", ha="center", fontsize=10, weight="bold")
-    ax.text(5.0, -0.55, "image set (DLR: dashed)", ha="center", fontsize=10, weight="bold")
-    ax.text(7.4, -0.55, "Wilcoxon comparisons", ha="center", fontsize=10, weight="bold")
+    ax.text(1.4, -0.75, "acquired protocol", ha="center", fontsize=10, weight="bold")
+    ax.text(5.0, -0.75, "image set (DLR: dashed)", ha="center", fontsize=10, weight="bold")
+    ax.text(7.4, -0.75, "Wilcoxon comparisons", ha="center", fontsize=10, weight="bold")
