@@ -18,10 +18,9 @@ DLR_PREFIX = "dlr-"
 
 def source_protocol(set_name: str) -> str:
     """The acquired protocol an image set comes from (``dlr-triple-fast`` -> ``triple-fast``)."""
-    name = set_name.removeprefix(DLR_PREFIX)
-    if name not in PROTOCOLS:
+    if set_name not in SET_NAMES:
         raise ValueError(f"image set {set_name!r}: must be one of {', '.join(SET_NAMES)}")
-    return name
+    return set_name.removeprefix(DLR_PREFIX)
 
 
 def design_table() -> pd.DataFrame:
