@@ -1,0 +1,180 @@
+"""The reader app: seeded blinded order, answers that survive a crash, resumption, results at the end."""
+
+from __future__ import annotations
+
+import re
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+from lumbarlib.imagesets import SET_NAMES, StudyImages
+from lumbarlib.reader_app import ReaderApp, ReadingSession, build_app, presentation_order
+from lumbarlib.scores import CRITERIA, AnswerLog, read_scores
+
+
+def tiny_study(n_volunteers: int = 2, size: int = 16) -> StudyImages:
+    rng = np.random.default_rng(0)
+    shape = (n_volunteers, 2, size, size)
+    truth = np.zeros(shape, np.float32)
+    truth[..., 4:12, 4:12] = 1.0
+    images = {name: (truth + 0.05 * (k + 1) * rng.standard_normal(shape)).astype(np.float32)
+              for k, name in enumerate(SET_NAMES)}
+    return StudyImages(images=images, truth=truth, labels=(truth > 0).astype(np.int16), pixel_mm=(0.9375, 0.703))
+
+
+def test_order_is_a_seeded_permutation_of_every_image():
+    order = presentation_order(4, seed=3, reader_id="ana")
+    assert sorted((i.volunteer, i.set_name) for i in order) == sorted(
+        (v, s) for v in range(4) for s in SET_NAMES)
+    assert [i.position for i in order] == list(range(20))
+    assert order == presentation_order(4, seed=3, reader_id="ana")
+    assert order != presentation_order(4, seed=4, reader_id="ana")
+    assert order != presentation_order(4, seed=3, reader_id="bo")
+
+
+def test_labels_hide_the_set():
+    for item in presentation_order(3, seed=0, reader_id="ana"):
+        label = item.label(15)
+        assert re.fullmatch(r"Image \d+ of 15", label)
+
+
+def test_bad_order_parameters_are_named():
+    with pytest.raises(ValueError, match="n_volunteers"):
+        presentation_order(0, seed=0, reader_id="ana")
+    with pytest.raises(ValueError, match="seed"):
+        presentation_order(2, seed=-1, reader_id="ana")
+    with pytest.raises(ValueError, match="reader_id"):
+        presentation_order(2, seed=0, reader_id="a/b")
+
+
+def answer(session: ReadingSession, score: int = 3):
+    item = session.next_item()
+    session.record(item, dict.fromkeys(CRITERIA, score))
+    return item
+
+
+def test_session_survives_a_crash_and_resumes_at_the_next_image(tmp_path):
+    study = tiny_study()
+    session = ReadingSession(study, "ana", tmp_path, seed=1)
+    first, second = answer(session, 2), answer(session, 4)
+    expected_next = session.items[2]
+    del session  # page closed, kernel gone
+    again = ReadingSession(study, "ana", tmp_path, seed=1)
+    assert again.n_done == 2
+    assert again.next_item() == expected_next
+    stored = again.log.scores
+    assert len(stored) == 12
+    assert again.log.answered(first.volunteer, first.set_name) == dict.fromkeys(CRITERIA, 2)
+    assert again.log.answered(second.volunteer, second.set_name) == dict.fromkeys(CRITERIA, 4)
+
+
+def test_a_partly_scored_image_asks_only_for_the_rest(tmp_path):
+    study = tiny_study()
+    session = ReadingSession(study, "ana", tmp_path, seed=1)
+    item = session.items[0]
+    AnswerLog(session.log.path, "ana").append(item.volunteer, item.set_name, {"perceived_snr": 5, "sharpness": 4})
+    again = ReadingSession(study, "ana", tmp_path, seed=1)
+    assert again.next_item() == item
+    assert again.pending(item) == list(CRITERIA[2:])
+    again.record(item, dict.fromkeys(CRITERIA, 3))
+    assert again.log.answered(item.volunteer, item.set_name)["perceived_snr"] == 5
+    assert len(read_scores(again.log.path)) == len(CRITERIA)
+
+
+def test_incomplete_answers_are_refused_before_writing(tmp_path):
+    session = ReadingSession(tiny_study(), "ana", tmp_path, seed=1)
+    before = session.log.path.read_bytes()
+    with pytest.raises(ValueError, match="all six"):
+        session.record(session.next_item(), {"contrast": 3})
+    assert session.log.path.read_bytes() == before
+
+
+def all_text(widget: widgets.Widget) -> str:
+    """Every string a widget tree shows: descriptions, values, option labels, placeholders."""
+    parts = []
+    for name in ("description", "value", "placeholder", "tooltip"):
+        value = getattr(widget, name, None)
+        if isinstance(value, str):
+            parts.append(value)
+    for option in getattr(widget, "options", ()) or ():
+        parts.append(str(option[0] if isinstance(option, tuple) else option))
+    for child in getattr(widget, "children", ()):
+        parts.append(all_text(child))
+    return "\n".join(parts)
+
+
+def click_through(app: ReaderApp, score: int) -> None:
+    for choice in app.choices.values():
+        choice.value = score
+    app.save_button.click()
+
+
+def test_app_hides_set_names_and_saves_each_answer(tmp_path):
+    study = tiny_study()
+    app = ReaderApp(study, tmp_path, seed=2)
+    app.reader_box.value = "ana"
+    app.start_button.click()
+    seen = []
+    for _ in range(3):
+        text = all_text(app.widget).lower()
+        assert "fast" not in text and "dlr" not in text
+        assert app.save_button.disabled
+        seen.append(re.search(r"Image (\d+) of 10", app.header.value).group(1))
+        click_through(app, 3)
+        assert len(read_scores(tmp_path / "ana.csv")) == len(seen) * len(CRITERIA)
+    assert seen == ["1", "2", "3"]
+    assert bytes(app.picture.value[:4]) == b"\x89PNG"
+
+    resumed = ReaderApp(study, tmp_path, seed=2)
+    resumed.reader_box.value = "ana"
+    resumed.start_button.click()
+    assert "Image 4 of 10" in resumed.header.value
+    assert "3 of 10 images scored" in resumed.message.value
+
+
+def test_window_is_shared_and_adjustable(tmp_path):
+    app = ReaderApp(tiny_study(), tmp_path, seed=0)
+    app.reader_box.value = "ana"
+    app.start_button.click()
+    first = app.picture.value
+    app.width.value = app.width.value / 2
+    assert app.picture.value != first
+    app.reset_window.click()
+    assert app.picture.value == first
+
+
+def test_finished_reader_sees_results_against_the_others(tmp_path):
+    study = tiny_study(n_volunteers=1)
+    other = ReadingSession(study, "bo", tmp_path, seed=0)
+    while other.next_item() is not None:
+        answer(other, 4)
+    app = ReaderApp(study, tmp_path, seed=0)
+    app.reader_box.value = "ana"
+    app.start_button.click()
+    for _ in range(len(SET_NAMES)):
+        click_through(app, 2)
+    text = all_text(app.results)
+    assert "All 5 images scored" in text
+    assert "1 other reader(s)" in text
+    assert "<th>you</th>" in text and "<th>others</th>" in text
+    assert app.reading.layout.display == "none"
+
+
+def test_bad_reader_id_shows_an_error(tmp_path):
+    app = ReaderApp(tiny_study(), tmp_path, seed=0)
+    app.reader_box.value = "no spaces please"
+    app.start_button.click()
+    assert "reader_id" in app.message.value
+    assert app.session is None
+    assert not list(tmp_path.iterdir())
+
+
+def test_build_app_reads_the_environment(tmp_path, monkeypatch):
+    path = tmp_path / "study.npz"
+    tiny_study().save(path)
+    monkeypatch.setenv("LUMBARLIB_READER_IMAGES", str(path))
+    monkeypatch.setenv("LUMBARLIB_READER_DIR", str(tmp_path / "answers"))
+    assert isinstance(build_app(), widgets.VBox)
+    missing = build_app(images_path=tmp_path / "nothing.npz")
+    assert isinstance(missing, widgets.HTML) and "No images" in missing.value
