@@ -142,15 +142,18 @@ def wilcoxon_spss(differences: np.ndarray) -> tuple[float, float, float]:
 def wilcoxon_exact(differences: np.ndarray) -> float:
     """Exact two-sided p-value of the signed-rank statistic (zero differences dropped).
 
-    Enumerates all 2**n sign patterns with :class:`scipy.stats.PermutationMethod`, which is
-    exact also with ties; beyond :data:`EXACT_MAX_N` pairs it falls back on scipy's exact
-    null distribution, which rounds a tied statistic conservatively. All zero -> p = 1.
+    Without ties this is scipy's exact null distribution of the statistic. With tied
+    absolute differences that distribution no longer applies; the p-value then enumerates
+    all 2**n sign patterns (:class:`scipy.stats.PermutationMethod`), and beyond
+    :data:`EXACT_MAX_N` pairs falls back on scipy's exact distribution, which rounds a tied
+    statistic conservatively. All zero -> p = 1.
     """
     d = np.asarray(differences, dtype=float)
     if _no_differences(d):
         return 1.0
     d = d[d != 0]
-    if d.size <= EXACT_MAX_N:
+    tied = np.unique(np.abs(d)).size < d.size
+    if tied and d.size <= EXACT_MAX_N:
         method = sps.PermutationMethod(n_resamples=2**d.size, batch=2**14)
     else:
         method = "exact"
@@ -273,3 +276,43 @@ def compare_sets(
         )
     out["significant"] = out["q"] < ALPHA
     return out
+
+
+def print_q(q: float) -> str:
+    """A q-value as the paper prints it: ``"<0.01"`` below 0.01, else two decimals."""
+    return "<0.01" if q < 0.01 else f"{q:.2f}"
+
+
+def q_layout(q_table: pd.DataFrame, group: str, *, keys: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The q-values of :func:`compare_sets` in the layout of Tables 2 and 3.
+
+    Parameters
+    ----------
+    q_table : DataFrame
+        Output of :func:`compare_sets` (possibly several stacked, told apart by ``keys``).
+    group : str
+        Its group column (``"tissue"``).
+    keys : sequence of str
+        Further leading columns (``("measure",)``).
+
+    Returns
+    -------
+    text, significant : DataFrame
+        One row per (keys, group value) and one column per comparison, in their order of
+        appearance: the q-values printed as the paper prints them (:func:`print_q`), and
+        whether each is significant (q < 0.05), for bold type.
+    """
+    index = [*keys, group]
+    _require_columns(q_table, (*index, "comparison", "q", "significant"))
+    rows = q_table[index].drop_duplicates()
+    comparisons = list(pd.unique(q_table["comparison"]))
+    lookup = q_table.set_index([*index, "comparison"])
+    text = rows.reset_index(drop=True).copy()
+    significant = rows.reset_index(drop=True).copy()
+    for label in comparisons:
+        cells = [tuple(r) + (label,) for r in rows.itertuples(index=False)]
+        text[label] = [print_q(float(lookup.loc[c, "q"])) for c in cells]
+        significant[label] = [bool(lookup.loc[c, "significant"]) for c in cells]
+    for column in index:
+        significant[column] = False
+    return text, significant
