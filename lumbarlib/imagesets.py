@@ -1,0 +1,131 @@
+"""The study's image sets: one tidy structure that chapters hand to each other through the build folder.
+
+The paper's five sets (Methods, "MRI data acquisition") are, in its order (1)-(5):
+standard, double-fast, DLR-double-fast, triple-fast and DLR-triple-fast
+:cite:`kashiwagi2022lumbar`. The three acquired sets come from the simulation
+(:func:`lumbarlib.acquisition.simulate_acquired_sets`, notebook 02, saved to
+``acquired_images.npz``); the DLR chapter adds the two DLR sets and saves all five to
+``study_images.npz`` for the results chapters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lumbarlib.paths import data_dir
+
+SET_NAMES: tuple[str, ...] = ("standard", "double-fast", "dlr-double-fast", "triple-fast", "dlr-triple-fast")
+"""The paper's image sets (1)..(5)."""
+
+ACQUIRED_SETS: tuple[str, ...] = ("standard", "double-fast", "triple-fast")
+"""The sets that come straight from a protocol of Table 1 (no DLR)."""
+
+ACQUIRED_FILE = "acquired_images.npz"
+STUDY_FILE = "study_images.npz"
+
+
+@dataclass
+class StudyImages:
+    """Magnitude images of every volunteer and slice for each image set, with their ground truth.
+
+    Attributes
+    ----------
+    images : dict of str to ndarray
+        Set name (one of :data:`SET_NAMES`) -> float32 array (n_volunteers, 2, ny, nx):
+        coil-combined magnitude; slice 0 is midsagittal, slice 1 right paramedian
+        (:data:`lumbarlib.phantom.SLICE_NAMES`).
+    truth : ndarray
+        float32 (n_volunteers, 2, ny, nx): the noise-free magnitude on the same scale
+        (same coil shading, same k-space extent).
+    labels : ndarray
+        int16 (n_volunteers, 2, ny, nx): tissue ids of :data:`lumbarlib.phantom.LABELS`.
+    pixel_mm : tuple of float
+        (row spacing, column spacing) in mm: rows superior-inferior, columns anterior-posterior.
+    """
+
+    images: dict[str, np.ndarray]
+    truth: np.ndarray
+    labels: np.ndarray
+    pixel_mm: tuple[float, float]
+
+    def __post_init__(self) -> None:
+        shape = self.truth.shape
+        if self.truth.ndim != 4 or shape[1] != 2:
+            raise ValueError(f"truth must have shape (n_volunteers, 2, ny, nx), got {shape}")
+        if self.labels.shape != shape:
+            raise ValueError(f"labels shape {self.labels.shape} differs from truth shape {shape}")
+        for name, arr in self.images.items():
+            if name not in SET_NAMES:
+                raise ValueError(f"image set {name!r}: must be one of {', '.join(SET_NAMES)}")
+            if arr.shape != shape:
+                raise ValueError(f"image set {name!r} has shape {arr.shape}, truth has {shape}")
+        if len(self.pixel_mm) != 2 or min(self.pixel_mm) <= 0:
+            raise ValueError(f"pixel_mm = {self.pixel_mm!r}: must be two spacings > 0 (mm)")
+        self.images = {name: np.asarray(a, dtype=np.float32) for name, a in self.images.items()}
+        self.truth = np.asarray(self.truth, dtype=np.float32)
+        self.labels = np.asarray(self.labels, dtype=np.int16)
+        self.pixel_mm = (float(self.pixel_mm[0]), float(self.pixel_mm[1]))
+
+    @property
+    def n_volunteers(self) -> int:
+        """Number of volunteers."""
+        return int(self.truth.shape[0])
+
+    @property
+    def set_names(self) -> tuple[str, ...]:
+        """The sets present, in the paper's order."""
+        return tuple(name for name in SET_NAMES if name in self.images)
+
+    def save(self, path: Path) -> None:
+        """Write every array to one compressed ``.npz`` file."""
+        arrays = {f"image__{name}": arr for name, arr in self.images.items()}
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            path, truth=self.truth, labels=self.labels, pixel_mm=np.asarray(self.pixel_mm), **arrays
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> "StudyImages":
+        """Read a file written by :meth:`save`."""
+        with np.load(path) as data:
+            images = {key.removeprefix("image__"): data[key] for key in data.files if key.startswith("image__")}
+            return cls(images=images, truth=data["truth"], labels=data["labels"],
+                       pixel_mm=tuple(data["pixel_mm"].tolist()))
+
+    def with_sets(self, extra: dict[str, np.ndarray]) -> "StudyImages":
+        """A copy holding these sets too (a set already present is replaced)."""
+        return StudyImages(images={**self.images, **extra}, truth=self.truth, labels=self.labels,
+                           pixel_mm=self.pixel_mm)
+
+
+def acquired_path() -> Path:
+    """Where notebook 02 saves the three acquired sets: ``<build>/data/acquired_images.npz``."""
+    return data_dir() / ACQUIRED_FILE
+
+
+def study_path() -> Path:
+    """Where notebook 05 saves all five sets: ``<build>/data/study_images.npz``."""
+    return data_dir() / STUDY_FILE
+
+
+def load_study(path: Path | None = None) -> StudyImages:
+    """Load the five-set study (default :func:`study_path`).
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the notebook that writes the file, if it has not run.
+    """
+    path = Path(path) if path is not None else study_path()
+    if not path.exists():
+        writer = "02_simulation" if path.name == ACQUIRED_FILE else "05_denoising"
+        raise FileNotFoundError(f"{path} does not exist: run notebook {writer} first")
+    return StudyImages.load(path)
+
+
+def load_acquired(path: Path | None = None) -> StudyImages:
+    """Load the three acquired sets (default :func:`acquired_path`)."""
+    return load_study(path if path is not None else acquired_path())

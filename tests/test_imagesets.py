@@ -1,0 +1,56 @@
+"""The study's image sets: validated shapes, lossless save/load, added DLR sets."""
+
+import numpy as np
+import pytest
+
+from lumbarlib.imagesets import ACQUIRED_SETS, SET_NAMES, StudyImages, load_study
+
+
+def _study(n=2, shape=(8, 10)):
+    rng = np.random.default_rng(0)
+    truth = rng.random((n, 2) + shape).astype(np.float32)
+    images = {name: truth + 0.01 * rng.standard_normal(truth.shape).astype(np.float32) for name in ACQUIRED_SETS}
+    labels = rng.integers(0, 5, truth.shape).astype(np.int16)
+    return StudyImages(images=images, truth=truth, labels=labels, pixel_mm=(0.9375, 0.703125))
+
+
+def test_set_names_follow_the_paper():
+    assert SET_NAMES == ("standard", "double-fast", "dlr-double-fast", "triple-fast", "dlr-triple-fast")
+    assert set(ACQUIRED_SETS) < set(SET_NAMES)
+
+
+def test_save_load_round_trip(tmp_path):
+    study = _study()
+    study.save(tmp_path / "s.npz")
+    back = StudyImages.load(tmp_path / "s.npz")
+    assert back.pixel_mm == study.pixel_mm and back.set_names == study.set_names
+    np.testing.assert_array_equal(back.truth, study.truth)
+    np.testing.assert_array_equal(back.labels, study.labels)
+    for name in study.images:
+        np.testing.assert_array_equal(back.images[name], study.images[name])
+
+
+def test_with_sets_adds_dlr_sets_in_paper_order():
+    study = _study()
+    more = study.with_sets({"dlr-double-fast": study.truth, "dlr-triple-fast": study.truth})
+    assert more.set_names == SET_NAMES
+    assert study.set_names == ACQUIRED_SETS
+
+
+def test_validation():
+    study = _study()
+    with pytest.raises(ValueError, match="image set 'fast'"):
+        StudyImages(images={"fast": study.truth}, truth=study.truth, labels=study.labels, pixel_mm=(1, 1))
+    with pytest.raises(ValueError, match="has shape"):
+        StudyImages(images={"standard": study.truth[:1]}, truth=study.truth, labels=study.labels, pixel_mm=(1, 1))
+    with pytest.raises(ValueError, match="labels shape"):
+        StudyImages(images={}, truth=study.truth, labels=study.labels[:1], pixel_mm=(1, 1))
+    with pytest.raises(ValueError, match="pixel_mm"):
+        StudyImages(images={}, truth=study.truth, labels=study.labels, pixel_mm=(0, 1))
+
+
+def test_missing_file_names_the_notebook(tmp_path):
+    with pytest.raises(FileNotFoundError, match="05_denoising"):
+        load_study(tmp_path / "study_images.npz")
+    with pytest.raises(FileNotFoundError, match="02_simulation"):
+        load_study(tmp_path / "acquired_images.npz")

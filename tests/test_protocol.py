@@ -1,0 +1,64 @@
+"""Paper Table 1 as data: scan times, predicted SNR, impossible protocols refused."""
+
+import math
+
+import pytest
+
+from lumbarlib.params import ParameterError
+from lumbarlib.protocol import PROTOCOLS, Protocol, predicted_relative_snr, scan_time_s, scan_time_table, table1
+
+
+def test_table1_values():
+    p = PROTOCOLS["standard"]
+    assert (p.tr_ms, p.te_ms, p.etl, p.echo_spacing_ms) == (3400, 84, 17, 10.5)
+    assert (p.bandwidth_hz_per_px, p.slice_thickness_mm, p.fov_phase_mm, p.fov_read_mm) == (245.1, 3, 300, 270)
+    assert (p.matrix_phase, p.matrix_read) == (320, 384)
+    assert [q.nex for q in PROTOCOLS.values()] == [2, 1, 1]
+    assert [q.cs_factor for q in PROTOCOLS.values()] == [1.0, 1.0, 1.8]
+    assert p.effective_echo == 8  # TE 84 ms = 8 x 10.5 ms
+    assert p.pixel_mm == pytest.approx((0.9375, 0.703125))
+
+
+@pytest.mark.parametrize("name", list(PROTOCOLS))
+def test_scan_time_model_within_5_percent(name):
+    p = PROTOCOLS[name]
+    assert scan_time_s(p) == pytest.approx(p.paper_scan_time_s, rel=0.05)
+
+
+def test_scan_time_is_tr_times_echo_trains():
+    p = PROTOCOLS["double-fast"]
+    # 320 lines x 1.7 oversampling = 544 = 32 trains of 17; plus 2 preparation TRs
+    assert scan_time_s(p) == pytest.approx(3.4 * (32 + 2))
+    assert scan_time_table()["relative_error"].abs().max() < 0.05
+
+
+def test_predicted_snr_follows_the_square_root_of_the_data():
+    assert predicted_relative_snr(PROTOCOLS["standard"]) == pytest.approx(1.0)
+    assert predicted_relative_snr(PROTOCOLS["double-fast"]) == pytest.approx(1 / math.sqrt(2))
+    assert predicted_relative_snr(PROTOCOLS["triple-fast"]) == pytest.approx(1 / math.sqrt(2 * 1.8))
+
+
+def test_table1_rendering():
+    t = table1()
+    assert list(t.columns) == ["parameter", "standard", "double-fast", "triple-fast"]
+    row = t.set_index("parameter")
+    assert row.loc["TR/TE (ms)", "standard"] == "3400/84"
+    assert row.loc["CS factor", "triple-fast"] == "1.8"
+    assert row.loc["CS factor", "standard"] == "None"
+    assert row.loc["Scan time (s)", "double-fast"] == "119"
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"te_ms": 4000.0}, "te_ms"),
+    ({"etl": 0}, "etl"),
+    ({"cs_factor": 0.5}, "cs_factor"),
+    ({"matrix_phase": 0}, "matrix_phase"),
+    ({"matrix_read": -384}, "matrix_read"),
+    ({"nex": 0}, "nex"),
+    ({"fov_read_mm": 0.0}, "fov_read_mm"),
+    ({"etl": 400}, "etl"),
+])
+def test_impossible_protocol_names_the_field(changes, field):
+    args = {"name": "bad", "nex": 1, "cs_factor": 1.0, "paper_scan_time_s": 100.0, **changes}
+    with pytest.raises(ParameterError, match=f"field '{field}'"):
+        Protocol(**args)
