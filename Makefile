@@ -18,7 +18,7 @@ help:
 	@echo "make book   build the whole book at the paper's size (_build/html/index.html)"
 	@echo "make test   unit tests, quick notebooks, strict book build, browser checks"
 	@echo "make lab    serve the interactive chapters and the reader app with Voila"
-	@echo "make bench  run the benchmarks (results in _build/bench.json)"
+	@echo "make bench  run the benchmarks (results in _build/bench.json; installs Debian's bart to compare with)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,7 @@ test: venv browser-deps
 	$(PY) -m pytest -q -m browser tests
 
 bench: venv
+	@command -v bart >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bart >/dev/null; }
 	$(PY) -m lumbarlib.bench
 
 lab: venv
