@@ -19,6 +19,8 @@ the overlapping (stride-1) block DCT as a differentiable PyTorch operator.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.fft
 import torch
@@ -88,13 +90,17 @@ def synthesis(coefficients: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
     """Inverse of :func:`analysis` (image-generation layer, paper Fig. 1).
 
     The transposed convolution adds every window's reconstruction back in place; each
-    image pixel receives ``k * k`` of them, hence the division.
+    image pixel receives ``k * k`` of them, hence the division. Only the image pixels
+    are kept, and for those every contributing window lies inside the coefficient grid,
+    so the transposed convolution equals a plain "valid" convolution with the flipped
+    kernels (which oneDNN runs faster than a transposed one).
 
     Parameters
     ----------
-    coefficients : Tensor, shape (n, k * k, my, mx)
-        DCT components as returned by :func:`analysis` (possibly processed).
-    basis : Tensor, shape (k * k, 1, k, k)
+    coefficients : Tensor, shape (n, c, my, mx)
+        DCT components as returned by :func:`analysis` (possibly processed), or any
+        subset ``c`` of them together with the matching rows of ``basis``.
+    basis : Tensor, shape (c, 1, k, k)
 
     Returns
     -------
@@ -105,6 +111,46 @@ def synthesis(coefficients: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f"coefficients must have shape (n, {basis.shape[0]}, my, mx), got {tuple(coefficients.shape)}"
         )
-    pad = margin(k)
-    full = F.conv_transpose2d(coefficients, basis) / (k * k)
-    return full[..., pad:-pad, pad:-pad]
+    return F.conv2d(coefficients, basis.flip(-2, -1).transpose(0, 1)) / (k * k)
+
+
+@dataclass(frozen=True)
+class Bands:
+    """An image split by the DLR's first layer: ``dc`` (synthesis of the zero-frequency
+    channel: the local mean) plus ``high`` (synthesis of the 48 others) equals the image."""
+
+    dc: np.ndarray
+    high: np.ndarray
+
+
+def _as_batch(image: np.ndarray) -> torch.Tensor:
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim != 2:
+        raise ValueError(f"parameter 'image': must be a 2-D image, got shape {image.shape}")
+    return torch.from_numpy(image)[None, None]
+
+
+def split_bands(image: np.ndarray) -> Bands:
+    """Split a 2-D image into the DLR's zero-frequency path and its 48 high-frequency channels.
+
+    Returns
+    -------
+    Bands
+        float64 arrays of the image's shape; ``dc + high`` reproduces the image.
+    """
+    basis = basis_tensor(dtype=torch.float64)
+    coefficients = analysis(_as_batch(image), basis)
+    dc = synthesis(coefficients[:, :1], basis[:1])[0, 0].numpy()
+    high = synthesis(coefficients[:, 1:], basis[1:])[0, 0].numpy()
+    return Bands(dc, high)
+
+
+def component_rms(image: np.ndarray) -> np.ndarray:
+    """Root-mean-square of each of the 49 DCT channels over the image, as a (7, 7) frequency map.
+
+    Entry ``[u, v]`` is vertical frequency ``u``, horizontal frequency ``v``; ``[0, 0]``
+    is the zero-frequency (DC) channel.
+    """
+    coefficients = analysis(_as_batch(image), basis_tensor(dtype=torch.float64))[0]
+    rms = coefficients.pow(2).mean(dim=(1, 2)).sqrt().numpy()
+    return rms.reshape(DCT_SIZE, DCT_SIZE)

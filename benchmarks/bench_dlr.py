@@ -1,0 +1,84 @@
+"""DLR inference speed against the machine's fp32 matmul peak.
+
+Prints, from one run: the measured fp32 matmul GFLOP/s of this machine; the DLR's GFLOP
+per 320 x 384 slice (paper matrix, Table 1); the achieved GFLOP/s and the ratio to the
+matmul figure for the default inference path (:func:`lumbarlib.denoise.denoise` with
+sigma given) on a slice and on a 128 x 128 preview tile; the tile's median time against
+its 100 ms target; and, separately, the time of the sigma estimate. Matmul and DLR runs
+are interleaved round by round, so a neighbour's load affects both alike; each figure is
+the median over the rounds.
+
+Last line: ``dlr_slice_efficiency: <GFLOP/s> GFLOP/s (<ratio> of the fp32 matmul peak ...)``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from lumbarlib.denoise import denoise
+from lumbarlib.dlr import flops
+from lumbarlib.noise import add_rician_noise, estimate_sigma
+from lumbarlib.phantom import render_slice, typical_anatomy
+from lumbarlib.weights import load_dlr
+
+MATMUL_N = 2048
+ROUNDS = 7
+TILE = 128
+TILE_TARGET_S = 0.100
+EFFICIENCY_TARGET = 0.85
+
+
+def seconds(fn, repeats: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` calls."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    gen = torch.Generator().manual_seed(0)
+    a, b = (torch.randn(MATMUL_N, MATMUL_N, generator=gen) for _ in range(2))
+    net = load_dlr()
+    spine = np.abs(render_slice(typical_anatomy(), "mid").signal)
+    slice_image = add_rician_noise(spine / spine.max(), 0.03, np.random.default_rng(0)).astype(np.float32)
+    r0, c0 = (n // 2 - TILE // 2 for n in slice_image.shape)
+    tile = slice_image[r0 : r0 + TILE, c0 : c0 + TILE]
+    sigma = estimate_sigma(slice_image)
+
+    slice_flop = flops(net, *slice_image.shape)
+    tile_flop = flops(net, *tile.shape)
+    for fn in (lambda: a @ b, lambda: denoise(slice_image, sigma=sigma, net=net), lambda: denoise(tile, sigma=sigma, net=net)):
+        fn()  # warm-up: thread pools, oneDNN kernels
+    matmul, slice_s, tile_s = [], [], []
+    for _ in range(ROUNDS):
+        matmul.append(2 * MATMUL_N**3 / seconds(lambda: a @ b, 3) / 1e9)
+        slice_s.append(seconds(lambda: denoise(slice_image, sigma=sigma, net=net)))
+        tile_s.append(seconds(lambda: denoise(tile, sigma=sigma, net=net), 5))
+    peak = statistics.median(matmul)
+    slice_rate = slice_flop / statistics.median(slice_s) / 1e9
+    tile_rate = tile_flop / statistics.median(tile_s) / 1e9
+    estimate_s = seconds(lambda: estimate_sigma(slice_image), 5)
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"fp32 matmul ({MATMUL_N}^3): {peak:.1f} GFLOP/s (median of {ROUNDS} rounds)")
+    print(f"DLR work: {slice_flop / 1e9:.1f} GFLOP per {slice_image.shape[0]}x{slice_image.shape[1]} slice, "
+          f"{tile_flop / 1e9:.2f} GFLOP per {TILE}x{TILE} tile")
+    print(f"slice ({slice_image.shape[0]}x{slice_image.shape[1]}): {statistics.median(slice_s) * 1e3:.0f} ms, "
+          f"{slice_rate:.1f} GFLOP/s = {slice_rate / peak:.2f} of matmul")
+    print(f"tile ({TILE}x{TILE}): {statistics.median(tile_s) * 1e3:.1f} ms median "
+          f"({statistics.median(tile_s) / TILE_TARGET_S:.2f} of the {TILE_TARGET_S * 1e3:.0f} ms target), "
+          f"{tile_rate:.1f} GFLOP/s = {tile_rate / peak:.2f} of matmul")
+    print(f"sigma estimate on the slice (not in the figures above): {estimate_s * 1e3:.1f} ms")
+    print(f"dlr_slice_efficiency: {slice_rate:.1f} GFLOP/s ({slice_rate / peak:.2f} of the {peak:.1f} GFLOP/s "
+          f"fp32 matmul peak; target {EFFICIENCY_TARGET})")
+
+
+if __name__ == "__main__":
+    main()

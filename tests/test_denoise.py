@@ -1,0 +1,119 @@
+"""The trained DLR: lowers the error on held-out brain, knee and lumbar images; keeps mean and shape."""
+
+import numpy as np
+import pytest
+
+from lumbarlib import training_data as td
+from lumbarlib.denoise import DLR_SETS, denoise, denoise_study, metrics_table
+from lumbarlib.dlr import DLRNet
+from lumbarlib.knee_phantom import make_knee
+from lumbarlib.noise import add_rician_noise, estimate_sigma
+from lumbarlib.phantom import render_slice, typical_anatomy
+from lumbarlib.weights import load_dlr
+
+NOISE_LEVELS = (0.02, 0.05, 0.1)
+
+
+@pytest.fixture(scope="module")
+def net():
+    return load_dlr()
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    """One held-out image per domain, small enough for a fast test, each with its air background."""
+    brain = [im for im in td.held_out_images() if im.domain == "brain" and "T2w sagittal" in im.name][0]
+    knee = make_knee(td.HELD_OUT_KNEE_SEED, shape=(160, 160))
+    spine = np.abs(render_slice(typical_anatomy(), "mid", matrix_scale=0.5).signal)
+    return [
+        td.DomainImage("brain", brain.name, brain.image),
+        td.DomainImage("knee", "knee", knee.image),
+        td.DomainImage("lumbar", "lumbar mid", spine / spine.max()),
+    ]
+
+
+def test_trained_network_lowers_the_error_everywhere(net, held_out):
+    table = metrics_table(held_out, NOISE_LEVELS, seed=0, net=net, show_pbar=False)
+    assert len(table) == 3 * len(NOISE_LEVELS)
+    assert set(table["domain"]) == {"brain", "knee", "lumbar"}
+    assert (table["psnr_after_db"] > table["psnr_before_db"] + 1.0).all(), table
+    assert (table["ssim_after"] > table["ssim_before"]).all(), table
+
+
+def test_image_mean_is_preserved_on_a_noisy_phantom(net):
+    truth = make_knee(td.HELD_OUT_KNEE_SEED, shape=(128, 128)).image
+    noisy = add_rician_noise(truth, 0.05, np.random.default_rng(1))
+    assert denoise(noisy, net=net).mean() == pytest.approx(noisy.mean(), rel=0.01)
+
+
+@pytest.mark.parametrize("shape", [(33, 40), (48, 47)])
+def test_shape_and_dtype_are_kept(net, shape):
+    image = np.random.default_rng(2).uniform(0, 1, shape)
+    out = denoise(image, sigma=0.1, net=net)
+    assert out.shape == shape and out.dtype == np.float64
+    assert denoise(image.astype(np.float32), sigma=0.1, net=net).dtype == np.float32
+
+
+def test_sigma_defaults_to_the_estimate_and_strength_controls_smoothing(net):
+    truth = make_knee(5, shape=(96, 96)).image
+    noisy = add_rician_noise(truth, 0.05, np.random.default_rng(3)).astype(np.float32)
+    np.testing.assert_array_equal(denoise(noisy, net=net), denoise(noisy, sigma=estimate_sigma(noisy), net=net))
+    residual = [np.std(noisy - denoise(noisy, net=net, strength=s)) for s in (0.5, 1.0, 2.0)]
+    assert residual[0] < residual[1] < residual[2]
+
+
+def test_denoise_study_completes_the_two_dlr_sets():
+    net = DLRNet(n_blocks=1)
+    rng = np.random.default_rng(4)
+    images = {name: rng.uniform(0, 1, (2, 2, 16, 20)).astype(np.float32) for name in ("standard", *DLR_SETS)}
+    out = denoise_study(images, net=net, show_pbar=False)
+    assert set(out) == set(DLR_SETS.values())
+    for src, dst in DLR_SETS.items():
+        assert out[dst].shape == images[src].shape and out[dst].dtype == np.float32
+        np.testing.assert_array_equal(out[dst][1, 0], denoise(images[src][1, 0], net=net))
+
+
+def test_bad_inputs_raise_before_any_work():
+    net = DLRNet(n_blocks=1)
+    with pytest.raises(ValueError, match="NaN"):
+        denoise(np.full((16, 16), np.nan), net=net)
+    with pytest.raises(ValueError, match="2-D"):
+        denoise(np.zeros(16), net=net)
+    with pytest.raises(ValueError, match="strength"):
+        denoise(np.zeros((16, 16)), sigma=1.0, strength=-1.0, net=net)
+    with pytest.raises(ValueError, match="sigma"):
+        denoise(np.zeros((16, 16)), sigma=-1.0, net=net)
+    with pytest.raises(ValueError, match="missing sets"):
+        denoise_study({"standard": np.zeros((1, 2, 16, 16))}, net=net)
+
+
+def test_radial_spectrum_of_white_noise_is_flat_and_of_a_cosine_peaks_at_its_frequency():
+    from lumbarlib.denoise import radial_power_spectrum
+
+    noise = np.random.default_rng(7).standard_normal((128, 128))
+    spectrum = radial_power_spectrum(noise, (1.0, 1.0), n_bins=8)
+    np.testing.assert_allclose(spectrum.power, 1.0, rtol=0.25)  # orthonormal DFT: unit power
+    xx = np.arange(128)[None, :] * np.ones((128, 1))
+    wave = np.cos(2 * np.pi * 0.25 * xx)  # 0.25 cycles/pixel = 0.125 cycles/mm at 2 mm pixels
+    peak = radial_power_spectrum(wave, (2.0, 2.0), n_bins=16)
+    assert peak.frequency_per_mm[np.argmax(peak.power)] == pytest.approx(0.125, abs=0.25 / 16)
+
+
+def test_largest_error_window_finds_the_artefact():
+    from lumbarlib.denoise import largest_error_window
+
+    truth = np.zeros((40, 50))
+    image = truth.copy()
+    image[20:26, 31:37] = 1.0
+    rows, cols = largest_error_window(image, truth, 6)
+    assert (rows, cols) == (slice(20, 26), slice(31, 37))
+
+
+def test_study_metrics_rank_a_cleaner_set_higher():
+    from lumbarlib.denoise import study_metrics
+
+    rng = np.random.default_rng(8)
+    truth = np.tile(make_knee(2, shape=(64, 64)).image, (2, 2, 1, 1))
+    sets = {"standard": truth + 0.02 * rng.standard_normal(truth.shape), "double-fast": truth + 0.05 * rng.standard_normal(truth.shape)}
+    table = study_metrics(sets, truth).groupby("set")["psnr_db"].mean()
+    assert table["standard"] > table["double-fast"] + 5
