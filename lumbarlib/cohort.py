@@ -165,6 +165,6 @@ def simulate_cohort(
                 mask=mask if protocol.cs_factor > 1 else None)
         seconds[name] = time.perf_counter() - start
     pixel = (fov[0] / shape[0], fov[1] / shape[1])
-    study = StudyImages(images=images, truth=truth, labels=labels, pixel_mm=pixel)
+    study = StudyImages(images=images, truth=truth, labels=labels, pixel_mm=pixel, noise_sd=calibration.noise_sd)
     return CohortSimulation(study=study, anatomies=anatomies, maps=maps, mask=mask, calibration=calibration,
                             seconds=seconds)

@@ -44,12 +44,16 @@ class StudyImages:
         int16 (n_volunteers, 2, ny, nx): tissue ids of :data:`lumbarlib.phantom.LABELS`.
     pixel_mm : tuple of float
         (row spacing, column spacing) in mm: rows superior-inferior, columns anterior-posterior.
+    noise_sd : float or None
+        The k-space noise SD per coil the sets were acquired with (the one calibrated
+        number of the simulation, :func:`lumbarlib.acquisition.calibrate_noise_sd`), if known.
     """
 
     images: dict[str, np.ndarray]
     truth: np.ndarray
     labels: np.ndarray
     pixel_mm: tuple[float, float]
+    noise_sd: float | None = None
 
     def __post_init__(self) -> None:
         shape = self.truth.shape
@@ -68,6 +72,10 @@ class StudyImages:
         self.truth = np.asarray(self.truth, dtype=np.float32)
         self.labels = np.asarray(self.labels, dtype=np.int16)
         self.pixel_mm = (float(self.pixel_mm[0]), float(self.pixel_mm[1]))
+        if self.noise_sd is not None:
+            if not np.isfinite(self.noise_sd) or self.noise_sd < 0:
+                raise ValueError(f"noise_sd = {self.noise_sd!r}: must be a finite number >= 0 or None")
+            self.noise_sd = float(self.noise_sd)
 
     @property
     def n_volunteers(self) -> int:
@@ -82,6 +90,8 @@ class StudyImages:
     def save(self, path: Path) -> None:
         """Write every array to one compressed ``.npz`` file."""
         arrays = {f"image__{name}": arr for name, arr in self.images.items()}
+        if self.noise_sd is not None:
+            arrays["noise_sd"] = np.asarray(self.noise_sd)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(
             path, truth=self.truth, labels=self.labels, pixel_mm=np.asarray(self.pixel_mm), **arrays
@@ -92,13 +102,14 @@ class StudyImages:
         """Read a file written by :meth:`save`."""
         with np.load(path) as data:
             images = {key.removeprefix("image__"): data[key] for key in data.files if key.startswith("image__")}
+            noise_sd = float(data["noise_sd"]) if "noise_sd" in data.files else None
             return cls(images=images, truth=data["truth"], labels=data["labels"],
-                       pixel_mm=tuple(data["pixel_mm"].tolist()))
+                       pixel_mm=tuple(data["pixel_mm"].tolist()), noise_sd=noise_sd)
 
     def with_sets(self, extra: dict[str, np.ndarray]) -> "StudyImages":
         """A copy holding these sets too (a set already present is replaced)."""
         return StudyImages(images={**self.images, **extra}, truth=self.truth, labels=self.labels,
-                           pixel_mm=self.pixel_mm)
+                           pixel_mm=self.pixel_mm, noise_sd=self.noise_sd)
 
 
 def acquired_path() -> Path:

@@ -133,18 +133,24 @@ def strip_widgets(path: Path) -> None:
     """Drop live-widget views and saved widget state from an executed notebook.
 
     The static book shows the figure each widget cell draws at its parameter values; a
-    widget view without a kernel would need a widget manager fetched from a CDN.
+    widget view without a kernel would need a widget manager fetched from a CDN. A widget
+    with no static form but its text label (a progress bar, a bare control) is dropped
+    whole: its label, such as a progress bar frozen at 0 %, would mean nothing on the page.
     """
     nb = nbformat.read(path, as_version=4)
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        kept = []
         for output in cell.get("outputs", []):
             data = output.get("data")
             if data and WIDGET_MIME in data:
                 del data[WIDGET_MIME]
-        cell["outputs"] = [o for o in cell.get("outputs", []) if o.get("data", True)]
+                if set(data) <= {"text/plain"}:
+                    continue
+            kept.append(output)
+        cell["outputs"] = kept
     nbformat.write(nb, path)
 
 

@@ -1,5 +1,7 @@
 """The study's image sets: validated shapes, lossless save/load, added DLR sets."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -28,6 +30,15 @@ def test_save_load_round_trip(tmp_path):
     np.testing.assert_array_equal(back.labels, study.labels)
     for name in study.images:
         np.testing.assert_array_equal(back.images[name], study.images[name])
+    assert back.noise_sd is None
+
+
+def test_noise_sd_survives_save_load_and_added_sets(tmp_path):
+    study = dataclasses.replace(_study(), noise_sd=0.0123)
+    study.save(tmp_path / "s.npz")
+    back = StudyImages.load(tmp_path / "s.npz")
+    assert back.noise_sd == 0.0123
+    assert back.with_sets({"dlr-double-fast": back.truth}).noise_sd == 0.0123
 
 
 def test_with_sets_adds_dlr_sets_in_paper_order():
@@ -47,6 +58,8 @@ def test_validation():
         StudyImages(images={}, truth=study.truth, labels=study.labels[:1], pixel_mm=(1, 1))
     with pytest.raises(ValueError, match="pixel_mm"):
         StudyImages(images={}, truth=study.truth, labels=study.labels, pixel_mm=(0, 1))
+    with pytest.raises(ValueError, match="noise_sd = -1"):
+        StudyImages(images={}, truth=study.truth, labels=study.labels, pixel_mm=(1, 1), noise_sd=-1.0)
 
 
 def test_missing_file_names_the_notebook(tmp_path):

@@ -77,6 +77,9 @@ def test_strip_widgets_keeps_the_static_figure(tmp_path):
     cell.outputs = [
         new_output("display_data", data={WIDGET_MIME: {"model_id": "m"}, "text/plain": "VBox()"}),
         new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
+        new_output("display_data", data={WIDGET_MIME: {"model_id": "p"}, "image/png": "iVBORw0KGgo=",
+                                         "text/plain": "DLR preview"}),
+        new_output("display_data", data={"text/plain": "a printed value"}),
     ]
     nb = new_notebook(cells=[cell])
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
@@ -86,4 +89,5 @@ def test_strip_widgets_keeps_the_static_figure(tmp_path):
     out = nbformat.read(path, as_version=4)
     assert "widgets" not in out.metadata
     kinds = [set(o["data"]) for o in out.cells[0].outputs]
-    assert kinds == [{"text/plain"}, {"image/png"}]
+    # the bare widget (a progress bar, say) goes; one with a static figure keeps it; others stay
+    assert kinds == [{"image/png"}, {"image/png", "text/plain"}, {"text/plain"}]

@@ -1,0 +1,698 @@
+"""Live preview of the DLR on a tile around the spine, and the widgets that drive it.
+
+Serves the paper's "DLR method" and "MRI data acquisition" sections
+:cite:`kashiwagi2022lumbar` as an experiment the reader runs: a 128 x 128 tile of one
+volunteer's midsagittal slice, from the lower thoracic cord to the second lumbar
+vertebra, is acquired again (:func:`lumbarlib.acquisition.acquire_image`) with the NEX,
+compressed-sensing factor and noise level the reader picks, denoised by the DLR
+(:func:`lumbarlib.denoise.denoise`) at the chosen ``strength`` (the multiplier of every
+shrinkage threshold), and measured in the paper's ROIs that lie in the tile (L2 vertebral
+body, L1-2 disc, cord at T12; :mod:`lumbarlib.rois`).
+
+ROI SNR and CNR in the tile. The tile holds no background air, so the paper's SD_air is
+not available; each ROI's SNR is its own SI / SD (the single-region measure; on a
+denoised image it says how flat the tissue looks, texture included,
+:cite:`dietrich2007measurement`), and the CNR of two ROIs is the difference of their SI
+over the pooled SD, ``(SI_a - SI_b) / sqrt((SD_a^2 + SD_b^2) / 2)``.
+
+Speed. The strength slider must answer at interactive speed: the acquisition is kept
+(re-acquired only when NEX, CS factor, noise level or volunteer change), the noise SD
+given to the DLR is estimated once per acquisition, and the figure is redrawn by
+blitting (matplotlib's ``copy_from_bbox`` / ``restore_region`` / ``draw_artist``): only
+the three images are repainted over the saved axes, ticks and colour bars, whose windows
+are fixed per tile. What remains is the DLR's forward pass, about 17 GFLOP on a 128 x 128 tile
+(``benchmarks/bench_preview.py`` measures the whole update).
+
+Widgets. One builder per widget cell (:func:`strength_widget`, :func:`noise_widget`,
+:func:`acquisition_widget`, :func:`volunteer_widget`, and :func:`explorer_widget` with
+every control). Each returns a :class:`PreviewWidget`, whose display bundle carries a PNG
+of the preview besides the live view: a front end with ipywidgets shows the live view, a
+run without one (papermill, the static book) keeps the figure at the parameter values.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import html
+import io
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import ipywidgets as widgets
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
+from PIL import Image
+
+from lumbarlib.acquisition import acquire_image, calibrate_noise_sd
+from lumbarlib.cohort import simulate_cohort
+from lumbarlib.coils import coil_maps
+from lumbarlib.denoise import denoise
+from lumbarlib.dlr import DLRNet
+from lumbarlib.imagesets import StudyImages, acquired_path, load_acquired
+from lumbarlib.measures import RoiStats, roi_stats
+from lumbarlib.noise import estimate_sigma
+from lumbarlib.params import check_choice, check_range
+from lumbarlib.phantom import SLICE_NAMES, SLICE_OFFSET_MM
+from lumbarlib.plotting import STYLE, show_image
+from lumbarlib.protocol import PROTOCOLS, Protocol
+from lumbarlib.rois import TISSUE_NAMES, OvalRoi, place_roi
+
+TILE_SIZE = 128
+"""Side of the preview tile in pixels."""
+
+TILE_TISSUES: tuple[str, ...] = ("vertebra", "disc", "cord")
+"""The paper's ROIs between T12 and L2 on the midsagittal slice: the ones the tile holds."""
+
+CNR_PAIRS: tuple[tuple[str, str], ...] = (("disc", "vertebra"), ("cord", "vertebra"))
+"""ROI pairs whose CNR the preview reports (T2 contrast of disc and cord against marrow)."""
+
+CONTROLS: tuple[str, ...] = ("strength", "noise_factor", "nex", "cs_factor", "volunteer")
+"""Every control of the explorer, in display order."""
+
+CALIBRATION_STREAM = 3
+"""Sub-seed of the noise calibration: :func:`lumbarlib.cohort.simulate_cohort` draws it from ``[seed, 3]``."""
+
+NOISE_STREAM = 7
+"""Sub-seed of the preview's noise, apart from every stream of the cohort simulation."""
+
+LIVE_DPI = 80
+"""Resolution of the live image (the figure is 11 inches wide: 880 pixels)."""
+
+ROI_COLOR = "#ffb000"
+DIFFERENCE_WINDOW_SD = 4.0
+"""The difference panel spans +-4 noise SDs of the study's acquisition."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the reader sets: the acquisition of the tile and the DLR strength.
+
+    Attributes
+    ----------
+    volunteer : int
+        Volunteer number, 1-based as in the book's tables and figures.
+    nex : int
+        Number of excitations (averages).
+    cs_factor : float
+        Compressed-sensing reduction factor (1: fully sampled).
+    noise_factor : float
+        Receiver noise SD as a multiple of the study's calibrated noise SD.
+    strength : float
+        Multiplier of every DLR shrinkage threshold (0: no shrinkage, 1: as trained).
+    """
+
+    volunteer: int = 1
+    nex: int = 1
+    cs_factor: float = 1.0
+    noise_factor: float = 1.0
+    strength: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_range("volunteer", self.volunteer, 1, integer=True)
+        check_range("nex", self.nex, 1, integer=True)
+        check_range("cs_factor", self.cs_factor, 1)
+        check_range("noise_factor", self.noise_factor, 0)
+        check_range("strength", self.strength, 0)
+
+    @property
+    def acquisition_key(self) -> tuple:
+        """The settings that change the acquired image (all but the strength)."""
+        return (self.volunteer, self.nex, self.cs_factor, self.noise_factor)
+
+    def protocol(self) -> Protocol:
+        """The double-fast protocol of Table 1 with this NEX and CS factor."""
+        return dataclasses.replace(PROTOCOLS["double-fast"], name="preview", nex=int(self.nex),
+                                   cs_factor=float(self.cs_factor))
+
+
+@dataclass(frozen=True)
+class Tile:
+    """The noise-free object the preview re-acquires: a square crop of one volunteer's midsagittal slice.
+
+    Attributes
+    ----------
+    volunteer : int
+        Volunteer number (1-based).
+    signal : ndarray, (size, size)
+        Noise-free combined image (the phantom times the coil shading; the study's truth).
+    coil_maps : ndarray, (n_coils, size, size)
+        Unit root-sum-of-squares coil sensitivities over the tile.
+    rois : dict of str to OvalRoi
+        :data:`TILE_TISSUES` ROIs in tile coordinates (mm from the tile's corner).
+    pixel_mm : (float, float)
+    origin : (int, int)
+        Row and column of the tile's first pixel in the slice.
+    noise_sd : float
+        The study's calibrated k-space noise SD (noise level 1).
+    """
+
+    volunteer: int
+    signal: np.ndarray
+    coil_maps: np.ndarray
+    rois: dict[str, OvalRoi]
+    pixel_mm: tuple[float, float]
+    origin: tuple[int, int]
+    noise_sd: float
+
+    def masks(self) -> dict[str, np.ndarray]:
+        """Boolean masks of the tile's ROIs."""
+        return {t: roi.mask(self.signal.shape, self.pixel_mm) for t, roi in self.rois.items()}
+
+    def display_max(self) -> float:
+        """Upper end of the grey window of every panel (fixed per tile, so frames compare)."""
+        return float(np.percentile(self.signal, 99.5)) * 1.15
+
+
+def tile_origin(rois: Sequence[OvalRoi], shape: tuple[int, int], pixel_mm: tuple[float, float],
+                size: int) -> tuple[int, int]:
+    """Top-left pixel of the ``size`` x ``size`` tile centred on the ROIs' bounding box, inside the image."""
+    top = min(r.center_mm[0] - r.semi_axes_mm[0] for r in rois) / pixel_mm[0]
+    bottom = max(r.center_mm[0] + r.semi_axes_mm[0] for r in rois) / pixel_mm[0]
+    left = min(r.center_mm[1] - r.semi_axes_mm[1] for r in rois) / pixel_mm[1]
+    right = max(r.center_mm[1] + r.semi_axes_mm[1] for r in rois) / pixel_mm[1]
+    row = int(np.clip(round((top + bottom) / 2 - size / 2), 0, shape[0] - size))
+    col = int(np.clip(round((left + right) / 2 - size / 2), 0, shape[1] - size))
+    return row, col
+
+
+def shift_roi(roi: OvalRoi, origin: tuple[int, int], pixel_mm: tuple[float, float]) -> OvalRoi:
+    """The same oval in the coordinates of a crop starting at pixel ``origin``."""
+    center = (roi.center_mm[0] - origin[0] * pixel_mm[0], roi.center_mm[1] - origin[1] * pixel_mm[1])
+    return dataclasses.replace(roi, center_mm=center)
+
+
+def make_tile(study: StudyImages, volunteer: int, coil_maps: np.ndarray, noise_sd: float, *,
+              size: int = TILE_SIZE) -> Tile:
+    """Cut the preview tile of one volunteer's midsagittal slice around its T12-L2 ROIs.
+
+    Parameters
+    ----------
+    study : StudyImages
+        The simulated study (its noise-free ``truth`` and ``labels``).
+    volunteer : int
+        Volunteer number (1-based, as in the book's tables).
+    coil_maps : ndarray (n_coils, ny, nx)
+        Unit-RSS sensitivities of the midsagittal slice.
+    noise_sd : float
+        The study's k-space noise SD.
+    size : int
+        Tile side in pixels (the image's shorter side if that is smaller).
+
+    Raises
+    ------
+    ValueError
+        If none of :data:`TILE_TISSUES`' ROIs fits in the tile.
+    """
+    check_range("volunteer", volunteer, 1, study.n_volunteers, integer=True)
+    check_range("size", size, 16, integer=True)
+    check_range("noise_sd", noise_sd, 0)
+    mid = SLICE_NAMES.index("mid")
+    truth, labels = study.truth[volunteer - 1, mid], study.labels[volunteer - 1, mid]
+    if coil_maps.shape[1:] != truth.shape:
+        raise ValueError(f"coil maps {coil_maps.shape} do not match the images {truth.shape}")
+    size = min(size, *truth.shape)
+    where = f"volunteer {volunteer}, slice 'mid'"
+    full_rois = [place_roi(t, labels, study.pixel_mm, where=where) for t in TILE_TISSUES]
+    origin = tile_origin(full_rois, truth.shape, study.pixel_mm, size)
+    window = (slice(origin[0], origin[0] + size), slice(origin[1], origin[1] + size))
+    rois = {}
+    for roi in full_rois:
+        moved = shift_roi(roi, origin, study.pixel_mm)
+        try:
+            moved.mask((size, size), study.pixel_mm)
+        except ValueError:
+            continue  # the ROI reaches outside the tile
+        rois[roi.tissue] = moved
+    if not rois:
+        raise ValueError(f"none of the ROIs {TILE_TISSUES} fits in a {size}-pixel tile of {where}")
+    return Tile(volunteer=volunteer, signal=truth[window], coil_maps=coil_maps[(slice(None), *window)],
+                rois=rois, pixel_mm=study.pixel_mm, origin=origin, noise_sd=float(noise_sd))
+
+
+def acquire_tile(tile: Tile, settings: Settings, *, seed: int, cs_iterations: int) -> np.ndarray:
+    """Acquire the tile again with the settings' NEX, CS factor and noise level.
+
+    The noise (and the CS mask) come from ``default_rng([seed, NOISE_STREAM, volunteer])``:
+    the same settings give the same image.
+    """
+    check_range("seed", seed, 0, integer=True)
+    check_range("cs_iterations", cs_iterations, 1, integer=True)
+    rng = np.random.default_rng([seed, NOISE_STREAM, tile.volunteer])
+    return acquire_image(tile.signal, tile.coil_maps, settings.protocol(),
+                         noise_sd=tile.noise_sd * settings.noise_factor, rng=rng, cs_iterations=cs_iterations)
+
+
+@dataclass(frozen=True)
+class RoiSummary:
+    """SNR and CNR of the tile's ROIs on one image.
+
+    Attributes
+    ----------
+    stats : dict of str to RoiStats
+        SI, SD and pixel count of each ROI.
+    """
+
+    stats: dict[str, RoiStats]
+
+    @property
+    def snr(self) -> dict[str, float]:
+        """SI / SD of each ROI."""
+        return {t: s.si / s.sd if s.sd > 0 else float("inf") for t, s in self.stats.items()}
+
+    @property
+    def cnr(self) -> dict[tuple[str, str], float]:
+        """(SI_a - SI_b) / pooled SD for the :data:`CNR_PAIRS` present in the tile."""
+        out = {}
+        for a, b in CNR_PAIRS:
+            if a in self.stats and b in self.stats:
+                sa, sb = self.stats[a], self.stats[b]
+                pooled = float(np.sqrt((sa.sd**2 + sb.sd**2) / 2.0))
+                out[(a, b)] = (sa.si - sb.si) / pooled if pooled > 0 else float("inf")
+        return out
+
+
+def measure_tile(image: np.ndarray, tile: Tile) -> RoiSummary:
+    """Measure the tile's ROIs on ``image`` (same shape as the tile)."""
+    image = np.asarray(image)
+    if image.shape != tile.signal.shape:
+        raise ValueError(f"image shape {image.shape} differs from the tile's {tile.signal.shape}")
+    return RoiSummary({t: roi_stats(image, m) for t, m in tile.masks().items()})
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One frame of the live preview.
+
+    Attributes
+    ----------
+    settings : Settings
+    noisy, denoised, difference : ndarray
+        The acquired tile, the DLR output and ``noisy - denoised`` (what the DLR removed).
+    sigma : float
+        Noise SD the DLR's thresholds were scaled with (estimated from ``noisy``).
+    before, after : RoiSummary
+        ROI measurements on the input and on the output.
+    """
+
+    settings: Settings
+    noisy: np.ndarray
+    denoised: np.ndarray
+    difference: np.ndarray
+    sigma: float
+    before: RoiSummary
+    after: RoiSummary
+
+    def table(self) -> pd.DataFrame:
+        """ROI SNR and CNR before and after the DLR: columns measure, ROI, input, DLR."""
+        rows = [("SNR", TISSUE_NAMES[t], self.before.snr[t], self.after.snr[t]) for t in self.before.stats]
+        rows += [("CNR", f"{TISSUE_NAMES[a]} vs {TISSUE_NAMES[b]}", v, self.after.cnr[(a, b)])
+                 for (a, b), v in self.before.cnr.items()]
+        return pd.DataFrame(rows, columns=["measure", "ROI", "input", "DLR"])
+
+    def caption(self) -> str:
+        """One line per measure, as the static slider's label shows it."""
+        snr = ", ".join(f"{TISSUE_NAMES[t]} {self.before.snr[t]:.1f} -> {self.after.snr[t]:.1f}"
+                        for t in self.before.stats)
+        cnr = ", ".join(f"{TISSUE_NAMES[a]}/{TISSUE_NAMES[b]} {v:.1f} -> {self.after.cnr[(a, b)]:.1f}"
+                        for (a, b), v in self.before.cnr.items())
+        return f"ROI SNR (SI/SD), input -> DLR: {snr}\nCNR, input -> DLR: {cnr}"
+
+
+def make_preview(tile: Tile, noisy: np.ndarray, settings: Settings, *, sigma: float | None = None,
+                 net: DLRNet | None = None) -> Preview:
+    """Denoise an acquired tile at the settings' strength and measure both images.
+
+    Parameters
+    ----------
+    tile : Tile
+    noisy : ndarray
+        The tile as acquired (:func:`acquire_tile`).
+    settings : Settings
+    sigma : float, optional
+        Noise SD for the DLR (default: estimated from ``noisy``, as a scanner would).
+    net : DLRNet, optional
+        Default: the shipped weights.
+    """
+    sigma = estimate_sigma(noisy) if sigma is None else sigma
+    check_range("sigma", sigma, 0)
+    denoised = denoise(noisy, sigma=sigma, strength=settings.strength, net=net)
+    return Preview(settings=settings, noisy=noisy, denoised=denoised, difference=noisy - denoised,
+                   sigma=float(sigma), before=measure_tile(noisy, tile), after=measure_tile(denoised, tile))
+
+
+class PreviewFigure:
+    """The preview's three panels (input, DLR output, difference), redrawn fast by blitting.
+
+    Everything but the three images (axes, ticks, titles, colour bars) is drawn once into
+    a background. What lies on the images (axis lines, ROI outlines and names) is drawn
+    once too, into a transparent layer. :meth:`render` restores the background, paints
+    the images and lays the overlay layer on top: no text is laid out per frame (a title
+    naming the settings would cost more than the rest of the redraw; the live view and
+    the static slider show the settings beside the image). :meth:`png`, the full render,
+    titles the figure with the settings.
+
+    Parameters
+    ----------
+    tile : Tile
+        Fixes the grey window and the difference window.
+    dpi : int
+        Resolution of the live image.
+    """
+
+    def __init__(self, tile: Tile, *, dpi: int = 72) -> None:
+        check_range("dpi", dpi, 10, integer=True)
+        self.tile = tile
+        with mpl.rc_context(STYLE):
+            self.fig = Figure(figsize=(11.0, 4.4), dpi=dpi, layout="constrained")
+            FigureCanvasAgg(self.fig)
+            axes = self.fig.subplots(1, 3)
+            vmax = tile.display_max()
+            dmax = DIFFERENCE_WINDOW_SD * tile.noise_sd if tile.noise_sd > 0 else 0.1 * vmax
+            blank = np.zeros_like(tile.signal)
+            self.images = [
+                show_image(axes[0], blank, pixel_mm=tile.pixel_mm, title="acquired (DLR input)", vmin=0, vmax=vmax),
+                show_image(axes[1], blank, pixel_mm=tile.pixel_mm, title="DLR output", vmin=0, vmax=vmax),
+                show_image(axes[2], blank, pixel_mm=tile.pixel_mm, title="removed: input - output",
+                           vmin=-dmax, vmax=dmax, cmap="RdBu_r", cbar_label="signal difference (a.u.)"),
+            ]
+            overlays = [spine for ax in axes for spine in ax.spines.values() if spine.get_visible()]
+            for ax in axes[:2]:
+                for tissue, roi in tile.rois.items():
+                    (cy, cx), (ay, ax_) = roi.center_mm, roi.semi_axes_mm
+                    overlays.append(ax.add_patch(
+                        Ellipse((cx, cy), 2 * ax_, 2 * ay, fill=False, edgecolor=ROI_COLOR, linewidth=1.2)))
+                    if ax is axes[0]:
+                        overlays.append(ax.annotate(
+                            TISSUE_NAMES[tissue], (cx + ax_, cy), xytext=(3, 0), textcoords="offset points",
+                            color=ROI_COLOR, fontsize=8, va="center"))
+            n = tile.signal.shape[0]
+            self.title = self.fig.suptitle(f"Volunteer {tile.volunteer}: DLR preview on a {n} x {n} midsagittal "
+                                           f"tile around T12-L2")
+            canvas = self.fig.canvas
+            canvas.draw()
+            self.fig.set_layout_engine("none")
+            for artist in overlays:
+                artist.set_visible(False)
+            canvas.draw()
+            self.background = canvas.copy_from_bbox(self.fig.bbox)
+            # the overlay layer: the overlays alone on a cleared (transparent) canvas
+            canvas.get_renderer().clear()
+            for artist in overlays:
+                artist.set_visible(True)
+                self.fig.draw_artist(artist)
+            layer = np.asarray(canvas.buffer_rgba())
+            where = np.nonzero(layer[..., 3])
+            self._overlay_at = where
+            self._overlay_rgb = layer[where][:, :3].astype(np.float32)
+            self._overlay_alpha = (layer[where][:, 3:].astype(np.float32) / 255.0)
+
+    def title_text(self, settings: Settings) -> str:
+        """The full render's title: what was acquired and how it was denoised."""
+        n = self.tile.signal.shape[0]
+        return (f"Volunteer {settings.volunteer}, {n} x {n} midsagittal tile around T12-L2: NEX {settings.nex}, "
+                f"CS factor {settings.cs_factor:g}, noise x{settings.noise_factor:g}, DLR strength {settings.strength:g}")
+
+    def render(self, preview: Preview) -> np.ndarray:
+        """Paint a preview into the figure (fast path); returns the canvas, uint8 RGB (height, width, 3)."""
+        canvas = self.fig.canvas
+        canvas.restore_region(self.background)
+        for im, data in zip(self.images, (preview.noisy, preview.denoised, preview.difference)):
+            im.set_data(data)
+            self.fig.draw_artist(im)
+        rgb = np.asarray(canvas.buffer_rgba())[..., :3].copy()
+        under = rgb[self._overlay_at].astype(np.float32)
+        blended = under + self._overlay_alpha * (self._overlay_rgb - under)
+        rgb[self._overlay_at] = np.rint(blended).astype(np.uint8)
+        return rgb
+
+    def update(self, preview: Preview) -> bytes:
+        """:meth:`render` as JPEG bytes (quality 95, no chroma subsampling): the live image, sent once and
+        dropped, encoded ten times faster than a PNG."""
+        out = io.BytesIO()
+        Image.fromarray(self.render(preview)).save(out, format="jpeg", quality=95, subsampling=0)
+        return out.getvalue()
+
+    def png(self, preview: Preview, *, dpi: int | None = None) -> bytes:
+        """A full render of ``preview`` as PNG bytes (the static output of a widget cell).
+
+        Ticks are made when drawn, from the rcParams of that moment: the book's style is
+        applied around the draw, as around the first one.
+        """
+        for im, data in zip(self.images, (preview.noisy, preview.denoised, preview.difference)):
+            im.set_data(data)
+        static_title = self.title.get_text()
+        self.title.set_text(self.title_text(preview.settings))
+        out = io.BytesIO()
+        with mpl.rc_context(STYLE):
+            self.fig.savefig(out, format="png", dpi=dpi or self.fig.dpi)
+        self.title.set_text(static_title)
+        return out.getvalue()
+
+
+@lru_cache(maxsize=4)
+def mid_coil_maps(shape: tuple[int, int], fov_mm: tuple[float, float]) -> np.ndarray:
+    """Unit-RSS coil maps of the midsagittal slice (:func:`lumbarlib.coils.coil_maps`), computed once per grid."""
+    maps = coil_maps(shape, fov_mm, SLICE_OFFSET_MM["mid"]).maps
+    maps.flags.writeable = False
+    return maps
+
+
+class Explorer:
+    """The preview's state: coil maps, noise SD, tiles and acquisitions kept, so a change recomputes only what it needs.
+
+    Parameters
+    ----------
+    study : StudyImages
+        The simulated study (``acquired_images.npz`` of the simulation chapter).
+    seed : int
+        Seed of the tile's noise (:func:`acquire_tile`); when neither ``noise_sd`` nor the
+        study knows the noise SD, also the study's seed, with which the noise calibration
+        is redone exactly as the cohort did it (:func:`lumbarlib.acquisition.calibrate_noise_sd`).
+    cs_iterations : int
+        Iterations of the compressed-sensing reconstruction.
+    noise_sd : float, optional
+        The study's k-space noise SD (default: ``study.noise_sd``).
+    size : int
+        Tile side in pixels.
+    net : DLRNet, optional
+        Default: the shipped weights.
+    """
+
+    def __init__(self, study: StudyImages, *, seed: int, cs_iterations: int = 30, noise_sd: float | None = None,
+                 size: int = TILE_SIZE, net: DLRNet | None = None) -> None:
+        check_range("seed", seed, 0, integer=True)
+        check_range("cs_iterations", cs_iterations, 1, integer=True)
+        check_range("size", size, 16, integer=True)
+        self.study, self.seed, self.cs_iterations, self.size, self.net = study, seed, cs_iterations, size, net
+        shape = study.truth.shape[-2:]
+        self.coil_maps = mid_coil_maps(shape, (shape[0] * study.pixel_mm[0], shape[1] * study.pixel_mm[1]))
+        if noise_sd is None:
+            noise_sd = study.noise_sd
+        if noise_sd is None:
+            mid = SLICE_NAMES.index("mid")
+            noise_sd = calibrate_noise_sd(study.truth[:, mid], study.labels[:, mid], self.coil_maps,
+                                          rng=np.random.default_rng([seed, CALIBRATION_STREAM])).noise_sd
+        check_range("noise_sd", noise_sd, 0)
+        self.noise_sd = float(noise_sd)
+        self._tiles: dict[int, Tile] = {}
+        self._acquired: dict[tuple, tuple[np.ndarray, float]] = {}
+
+    @property
+    def n_volunteers(self) -> int:
+        """Volunteers of the study (the range of the volunteer control)."""
+        return self.study.n_volunteers
+
+    def tile(self, volunteer: int) -> Tile:
+        """The volunteer's tile (cut once)."""
+        if volunteer not in self._tiles:
+            self._tiles[volunteer] = make_tile(self.study, volunteer, self.coil_maps, self.noise_sd, size=self.size)
+        return self._tiles[volunteer]
+
+    def acquired(self, settings: Settings) -> tuple[np.ndarray, float]:
+        """The acquired tile and its estimated noise SD for these settings (the last 8 are kept)."""
+        key = settings.acquisition_key
+        if key not in self._acquired:
+            noisy = acquire_tile(self.tile(settings.volunteer), settings, seed=self.seed,
+                                 cs_iterations=self.cs_iterations)
+            if len(self._acquired) >= 8:
+                self._acquired.pop(next(iter(self._acquired)))
+            self._acquired[key] = (noisy, estimate_sigma(noisy))
+        return self._acquired[key]
+
+    def preview(self, settings: Settings) -> Preview:
+        """The preview frame of these settings."""
+        check_range("volunteer", settings.volunteer, 1, self.n_volunteers, integer=True)
+        noisy, sigma = self.acquired(settings)
+        return make_preview(self.tile(settings.volunteer), noisy, settings, sigma=sigma, net=self.net)
+
+
+def stats_html(preview: Preview) -> str:
+    """The preview's ROI table as a small HTML table (the live label under the images)."""
+    cell = "style='padding:0.1em 0.8em'"
+    num = "style='padding:0.1em 0.8em;text-align:right'"
+    rows = "".join(
+        f"<tr><td {cell}>{html.escape(r.measure)}</td><td {cell}>{html.escape(r.ROI)}</td>"
+        f"<td {num}>{r.input:.1f}</td><td {num}>{r.DLR:.1f}</td></tr>"
+        for r in preview.table().itertuples()
+    )
+    s = preview.settings
+    head = (f"<p style='margin:0'>Volunteer {s.volunteer}, NEX {s.nex}, CS factor {s.cs_factor:g}, "
+            f"noise x{s.noise_factor:g}, DLR strength {s.strength:g} (noise SD used {preview.sigma:.3g})</p>")
+    header = "".join(f"<th {cell}>{h}</th>" for h in ("measure", "ROI (SI/SD; CNR: pooled SD)", "input", "DLR"))
+    return f"{head}<table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _slider(name: str, value: float, explorer: Explorer) -> widgets.Widget:
+    style = {"description_width": "11em"}
+    layout = widgets.Layout(width="34em")
+    common = {"continuous_update": False, "style": style, "layout": layout}
+    if name == "strength":
+        w = widgets.FloatSlider(value=value, min=0.0, max=3.0, step=0.1, description="DLR strength", **common)
+    elif name == "noise_factor":
+        w = widgets.FloatSlider(value=value, min=0.0, max=3.0, step=0.25, description="noise level (x study)",
+                                **common)
+    elif name == "nex":
+        w = widgets.IntSlider(value=value, min=1, max=4, step=1, description="NEX", **common)
+    elif name == "cs_factor":
+        w = widgets.FloatSlider(value=value, min=1.0, max=3.0, step=0.1, description="CS factor", **common)
+    else:
+        w = widgets.IntSlider(value=value, min=1, max=explorer.n_volunteers, step=1, description="volunteer",
+                              **common)
+    w.add_class(f"lumbar-control-{name.replace('_', '-')}")
+    return w
+
+
+def load_or_simulate_study(*, seed: int, n_volunteers: int, matrix_scale: float = 1.0, cs_iterations: int = 30,
+                           show_pbar: bool = True) -> StudyImages:
+    """The study the book last simulated (``acquired_images.npz``), or the same cohort simulated now.
+
+    The simulation chapter writes the file; when it has not run yet (the apps opened on a
+    fresh clone), :func:`lumbarlib.cohort.simulate_cohort` makes the study from the given
+    parameters, in memory only.
+    """
+    path = acquired_path()
+    if path.exists():
+        return load_acquired(path)
+    return simulate_cohort(n_volunteers, seed, matrix_scale=matrix_scale, cs_iterations=cs_iterations,
+                           show_pbar=show_pbar).study
+
+
+class PreviewWidget(widgets.VBox):
+    """Sliders, the live preview image and its ROI table; falls back to a PNG without a front end.
+
+    Parameters
+    ----------
+    explorer : Explorer
+    settings : Settings
+        Starting values.
+    controls : sequence of str
+        Which of :data:`CONTROLS` get a slider; the others stay at ``settings``.
+    """
+
+    def __init__(self, explorer: Explorer, settings: Settings, controls: Sequence[str]) -> None:
+        for name in controls:
+            check_choice("controls", name, CONTROLS)
+        self.explorer, self.settings = explorer, settings
+        self.figure: PreviewFigure | None = None
+        self.last_latency_ms = float("nan")
+        self.image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width="100%"))
+        self.image.add_class("lumbar-preview-image")
+        self.stats = widgets.HTML()
+        self.stats.add_class("lumbar-preview-stats")
+        self.status = widgets.HTML()
+        self.controls = {name: _slider(name, getattr(settings, name), explorer) for name in controls}
+        for name, control in self.controls.items():
+            control.observe(self._on_change(name), names="value")
+        super().__init__([*self.controls.values(), self.image, widgets.HBox([self.stats, self.status])])
+        self.add_class("lumbar-preview")
+        self.refresh()
+
+    def _on_change(self, name: str) -> Callable[[dict], None]:
+        def handler(change: dict) -> None:
+            self.settings = dataclasses.replace(self.settings, **{name: change["new"]})
+            self.refresh()
+
+        return handler
+
+    def refresh(self) -> None:
+        """Recompute what the current settings need and show it."""
+        start = time.perf_counter()
+        self.status.value = "<i>computing...</i>"
+        tile = self.explorer.tile(self.settings.volunteer)
+        if self.figure is None or self.figure.tile is not tile:
+            self.figure = PreviewFigure(tile, dpi=LIVE_DPI)
+            width_px = round(self.figure.fig.get_figwidth() * LIVE_DPI)
+            self.image.layout.width = f"{width_px}px"  # natural size: no blur from rescaling
+        self.preview = self.explorer.preview(self.settings)
+        self.image.value = self.figure.update(self.preview)
+        self.stats.value = stats_html(self.preview)
+        self.last_latency_ms = 1000.0 * (time.perf_counter() - start)
+        self.status.value = f"<span style='color:#666'>updated in {self.last_latency_ms:.0f} ms</span>"
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        data = super()._repr_mimebundle_(**kwargs)
+        data["image/png"] = base64.b64encode(self.figure.png(self.preview, dpi=90)).decode("ascii")
+        data["text/plain"] = f"DLR preview at {self.settings}"
+        return data
+
+
+def preview_widget(controls: Sequence[str] = CONTROLS, *, study: StudyImages | None = None, seed: int = 0,
+                   cs_iterations: int = 30, noise_sd: float | None = None, volunteer: int = 1, nex: int = 1,
+                   cs_factor: float = 1.0, noise_factor: float = 1.0, strength: float = 1.0,
+                   net: DLRNet | None = None) -> PreviewWidget:
+    """The live preview with sliders for ``controls``; the other settings stay as given.
+
+    Parameters
+    ----------
+    controls : sequence of str
+        Among :data:`CONTROLS`.
+    study : StudyImages, optional
+        Default: the simulation chapter's ``acquired_images.npz``
+        (:func:`lumbarlib.imagesets.load_acquired`).
+    seed, cs_iterations, noise_sd
+        The study's seed and CS iterations, and its noise SD if known (:class:`Explorer`).
+    volunteer, nex, cs_factor, noise_factor, strength
+        Starting values (:class:`Settings`).
+    net : DLRNet, optional
+        Default: the shipped weights.
+    """
+    settings = Settings(volunteer=volunteer, nex=nex, cs_factor=cs_factor, noise_factor=noise_factor,
+                        strength=strength)
+    for name in controls:
+        check_choice("controls", name, CONTROLS)
+    study = study if study is not None else load_acquired()
+    check_range("volunteer", volunteer, 1, study.n_volunteers, integer=True)
+    explorer = Explorer(study, seed=seed, cs_iterations=cs_iterations, noise_sd=noise_sd, net=net)
+    return PreviewWidget(explorer, settings, controls)
+
+
+def strength_widget(**kwargs) -> PreviewWidget:
+    """The DLR strength slider (threshold multiplier) on a fixed acquisition; see :func:`preview_widget`."""
+    return preview_widget(("strength",), **kwargs)
+
+
+def noise_widget(**kwargs) -> PreviewWidget:
+    """Input noise level and DLR strength; see :func:`preview_widget`."""
+    return preview_widget(("noise_factor", "strength"), **kwargs)
+
+
+def acquisition_widget(**kwargs) -> PreviewWidget:
+    """NEX and CS factor of the acquisition, and DLR strength; see :func:`preview_widget`."""
+    return preview_widget(("nex", "cs_factor", "strength"), **kwargs)
+
+
+def volunteer_widget(**kwargs) -> PreviewWidget:
+    """The volunteer, and DLR strength; see :func:`preview_widget`."""
+    return preview_widget(("volunteer", "strength"), **kwargs)
+
+
+def explorer_widget(**kwargs) -> PreviewWidget:
+    """Every control (:data:`CONTROLS`): the Voila app's widget; see :func:`preview_widget`."""
+    return preview_widget(CONTROLS, **kwargs)
