@@ -103,7 +103,7 @@ def measure_volunteer(slices: np.ndarray, rois: dict[str, OvalRoi],
 
 
 def measure_study(study: StudyImages, rois: list[dict[str, OvalRoi]]) -> pd.DataFrame:
-    """The tidy ROI table of a study: one line per (volunteer, set, tissue).
+    """The tidy ROI table of a study: one line per (volunteer, set, tissue), volunteers numbered from 1.
 
     The same ROIs (those of the volunteer) are measured on every image set. SNR and CNR
     use SD_air of the same volunteer and set; the air line carries SI and SD only (SNR and
@@ -127,7 +127,7 @@ def measure_study(study: StudyImages, rois: list[dict[str, OvalRoi]]) -> pd.Data
                 m = measured[tissue]
                 tissue_row = tissue != AIR
                 rows.append({
-                    "volunteer": v, "set": name, "tissue": tissue, "SI": m.si, "SD": m.sd,
+                    "volunteer": v + 1, "set": name, "tissue": tissue, "SI": m.si, "SD": m.sd,
                     "SNR": float(snr(m.si, sd_air)) if tissue_row else np.nan,
                     "CNR": float(cnr(m.si, si_muscle, sd_air)) if tissue_row else np.nan,
                 })

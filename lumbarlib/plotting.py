@@ -45,6 +45,30 @@ def window(images: np.ndarray | Iterable[np.ndarray], percentile: float = 99.5) 
     return 0.0, float(np.percentile(stacked, percentile))
 
 
+SPINE_FRACTION = 0.85
+"""Share of the columns (from the anterior side) that hold the spine, in front of the back fat."""
+
+
+def spine_window(images: Iterable[np.ndarray], percentile: float = 99.5) -> tuple[float, float]:
+    """A common display window set on the spine, as on a scanner console: the subcutaneous fat of the
+    back, next to the coil, is left out (it saturates) so the spine does not render dark.
+
+    Parameters
+    ----------
+    images : iterable of ndarray, shape (ny, nx)
+        Sagittal images, columns running anterior to posterior (the book's layout).
+    percentile : float
+        Upper end of the window, as a percentile of the spine columns.
+    """
+    crops = []
+    for im in images:
+        im = np.asarray(im)
+        if im.ndim != 2:
+            raise ValueError(f"parameter 'images': each must be a 2-D image, got shape {im.shape}")
+        crops.append(im[:, : int(SPINE_FRACTION * im.shape[1])])
+    return window(crops, percentile)
+
+
 def show_image(
     ax: Axes,
     image: np.ndarray,

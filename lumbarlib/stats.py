@@ -229,7 +229,8 @@ def compare_sets(
     -------
     DataFrame
         One row per (group value, comparison), columns: ``group`` (named after the
-        argument, e.g. ``tissue``), ``comparison`` (``"a vs b"``), ``n`` (pairs), ``statistic``
+        argument, e.g. ``tissue``), ``comparison`` (``"a vs b"``), ``n`` (pairs), ``n_nonzero`` (pairs
+        with a non-zero difference: the ones ranked, zeros being dropped), ``statistic``
         (smaller signed-rank sum), ``p`` (SPSS asymptotic), ``p_exact``, ``q`` and
         ``significant`` (q < 0.05).
 
@@ -263,7 +264,8 @@ def compare_sets(
     for g, label, d in paired:
         statistic, _, p = wilcoxon_spss(d)
         rows.append(
-            {group: g, "comparison": label, "n": int(d.size), "statistic": statistic,
+            {group: g, "comparison": label, "n": int(d.size), "n_nonzero": int(np.count_nonzero(d)),
+             "statistic": statistic,
              "p": p, "p_exact": wilcoxon_exact(d)}
         )
     out = pd.DataFrame(rows)

@@ -57,14 +57,18 @@ def publish_table(
     caption : str, optional
         Shown above the table.
     float_format : str, optional
-        Format for floats on screen; the CSV always holds full precision.
+        Format for floats on screen; the CSV always holds full precision. On screen,
+        missing values show as a dash and booleans as yes/no.
     """
     from IPython.display import HTML, display
 
     write_table(df, name)
-    styler = df.style.hide(axis="index").set_uuid(name)
+    styler = df.style.hide(axis="index").set_uuid(name).format(na_rep="–")
     if float_format:
-        styler = styler.format(float_format, subset=df.select_dtypes("float").columns)
+        styler = styler.format(float_format, subset=df.select_dtypes("float").columns, na_rep="–")
+    booleans = df.select_dtypes("bool").columns
+    if len(booleans):
+        styler = styler.format(lambda flag: "yes" if flag else "no", subset=booleans)
     if caption:
         styler = styler.set_caption(caption)
     display(HTML(styler.to_html() + download_link(name)))

@@ -57,6 +57,16 @@ def test_air_reads_the_noise_where_fine_texture_fools_the_wavelet_estimate():
     assert estimate_sigma(image) == air_sigma(image)
 
 
+@pytest.mark.parametrize("noise_level", [0.02, 0.05, 0.1])
+def test_dark_tissue_next_to_air_does_not_inflate_the_estimate_on_the_lumbar_phantom(noise_level):
+    # muscle, bone and ligament fall below a loose air level at high noise; their Rician median reads high
+    from lumbarlib.phantom import render_slice, typical_anatomy
+
+    spine = np.abs(render_slice(typical_anatomy(), "mid", matrix_scale=0.5).signal)
+    noisy = add_rician_noise(spine / spine.max(), noise_level, np.random.default_rng(3))
+    assert estimate_sigma(noisy) == pytest.approx(noise_level, rel=0.12)
+
+
 def test_without_air_or_with_signed_pixels_the_wavelet_estimate_is_used():
     rng = np.random.default_rng(6)
     no_air = add_rician_noise(np.full((64, 64), 50.0), 2.0, rng)

@@ -110,10 +110,21 @@ def test_mean_sd_table_layout_and_values():
     assert shown.loc[0, "standard"].count("±") == 1
 
 
+def test_pairs_with_zero_difference_are_counted_apart():
+    tidy = make_tidy()
+    same = (tidy.tissue == "fat") & (tidy.set == "dlr-double-fast") & (tidy.volunteer < 3)
+    twin = (tidy.tissue == "fat") & (tidy.set == "double-fast") & (tidy.volunteer < 3)
+    tidy.loc[same, "SNR"] = tidy.loc[twin, "SNR"].to_numpy()
+    row = stats.compare_sets(tidy, "SNR", "tissue").set_index(["tissue", "comparison"]).loc[
+        ("fat", "double-fast vs dlr-double-fast")]
+    assert row["n"] == 10 and row["n_nonzero"] == 7
+    assert row["p_exact"] == pytest.approx(2 / 2**7)  # all seven remaining differences positive
+
+
 def test_compare_sets_families():
     tidy = make_tidy()
     per_group = stats.compare_sets(tidy, "SNR", "tissue")
-    assert list(per_group.columns) == ["tissue", "comparison", "n", "statistic", "p", "p_exact", "q",
+    assert list(per_group.columns) == ["tissue", "comparison", "n", "n_nonzero", "statistic", "p", "p_exact", "q",
                                        "significant"]
     assert len(per_group) == 2 * len(stats.COMPARISONS)
     for _, part in per_group.groupby("tissue"):

@@ -33,3 +33,18 @@ def test_bad_name_is_refused():
 
 def test_link_points_to_the_html_tables_folder():
     assert 'href="../tables/table2_snr.csv"' in download_link("table2_snr")
+
+
+def test_published_table_shows_dashes_for_missing_values_and_words_for_booleans(monkeypatch):
+    from lumbarlib import tables
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))
+    df = pd.DataFrame({"tissue": ["air", "fat"], "snr": [np.nan, 111.26], "significant": [False, True],
+                       "cs_factor": [None, 1.8]})
+    tables.publish_table(df, "t", caption="c")
+    page = shown[0]
+    assert "nan" not in page and "None" not in page and "True" not in page
+    assert page.count("–") == 2 and ">yes<" in page and ">no<" in page and ">111<" in page
+    back = pd.read_csv(table_path("t"))  # the CSV keeps the values themselves
+    assert back["significant"].tolist() == [False, True] and np.isnan(back["snr"][0])
