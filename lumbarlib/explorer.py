@@ -188,6 +188,24 @@ def shift_roi(roi: OvalRoi, origin: tuple[int, int], pixel_mm: tuple[float, floa
     return dataclasses.replace(roi, center_mm=center)
 
 
+def _tile_rois(study: StudyImages, volunteer: int) -> list[OvalRoi]:
+    """The :data:`TILE_TISSUES` ROIs of a volunteer's midsagittal slice (slice coordinates)."""
+    check_range("volunteer", volunteer, 1, study.n_volunteers, integer=True)
+    labels = study.labels[volunteer - 1, SLICE_NAMES.index("mid")]
+    where = f"volunteer {volunteer}, slice 'mid'"
+    return [place_roi(t, labels, study.pixel_mm, where=where) for t in TILE_TISSUES]
+
+
+def tile_window(study: StudyImages, volunteer: int, size: int = TILE_SIZE) -> tuple[slice, slice]:
+    """Rows and columns of the preview's tile in the midsagittal slice: ``size`` pixels a side, centred on
+    the T12-L2 ROIs (also the chapters' zoom on the lumbar anatomy)."""
+    check_range("size", size, 16, integer=True)
+    shape = study.truth.shape[-2:]
+    size = min(size, *shape)
+    row, col = tile_origin(_tile_rois(study, volunteer), shape, study.pixel_mm, size)
+    return slice(row, row + size), slice(col, col + size)
+
+
 def make_tile(study: StudyImages, volunteer: int, coil_maps: np.ndarray, noise_sd: float, *,
               size: int = TILE_SIZE) -> Tile:
     """Cut the preview tile of one volunteer's midsagittal slice around its T12-L2 ROIs.
@@ -213,15 +231,14 @@ def make_tile(study: StudyImages, volunteer: int, coil_maps: np.ndarray, noise_s
     check_range("volunteer", volunteer, 1, study.n_volunteers, integer=True)
     check_range("size", size, 16, integer=True)
     check_range("noise_sd", noise_sd, 0)
-    mid = SLICE_NAMES.index("mid")
-    truth, labels = study.truth[volunteer - 1, mid], study.labels[volunteer - 1, mid]
+    truth = study.truth[volunteer - 1, SLICE_NAMES.index("mid")]
     if coil_maps.shape[1:] != truth.shape:
         raise ValueError(f"coil maps {coil_maps.shape} do not match the images {truth.shape}")
-    size = min(size, *truth.shape)
+    window = tile_window(study, volunteer, size)
+    origin = (window[0].start, window[1].start)
+    size = window[0].stop - window[0].start
+    full_rois = _tile_rois(study, volunteer)
     where = f"volunteer {volunteer}, slice 'mid'"
-    full_rois = [place_roi(t, labels, study.pixel_mm, where=where) for t in TILE_TISSUES]
-    origin = tile_origin(full_rois, truth.shape, study.pixel_mm, size)
-    window = (slice(origin[0], origin[0] + size), slice(origin[1], origin[1] + size))
     rois = {}
     for roi in full_rois:
         moved = shift_roi(roi, origin, study.pixel_mm)

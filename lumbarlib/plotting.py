@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.image import AxesImage
+from matplotlib.patches import Rectangle
 
 STYLE = {
     "figure.dpi": 100,
@@ -82,6 +83,7 @@ def show_image(
     xlabel: str = "anterior-posterior (mm)",
     ylabel: str = "superior-inferior (mm)",
     colorbar: bool = True,
+    window: tuple[slice, slice] | None = None,
 ) -> AxesImage:
     """Draw a 2-D MR image with physical axes (mm) and a colour bar.
 
@@ -95,12 +97,22 @@ def show_image(
         Row and column spacing in mm; the extent makes anisotropic pixels look right.
     title : str
         What is shown.
+    window : (slice, slice), optional
+        Rows and columns to show (a zoom); the axes keep the millimetres of the whole image.
     """
     image = np.asarray(image)
     if image.ndim != 2:
         raise ValueError(f"image must be 2-D, got shape {image.shape}")
+    rows, cols = window if window is not None else (slice(None), slice(None))
+    r0, _, _ = rows.indices(image.shape[0])
+    c0, _, _ = cols.indices(image.shape[1])
+    shape = image.shape
+    image = image[rows, cols]
+    if image.size == 0:
+        raise ValueError(f"parameter 'window' = {window!r}: selects no pixel of an image of shape {shape}")
     ny, nx = image.shape
-    extent = (0.0, nx * pixel_mm[1], ny * pixel_mm[0], 0.0)
+    y0, x0 = r0 * pixel_mm[0], c0 * pixel_mm[1]
+    extent = (x0, x0 + nx * pixel_mm[1], y0 + ny * pixel_mm[0], y0)
     im = ax.imshow(image, cmap=cmap, vmin=vmin, vmax=vmax, extent=extent, aspect="equal")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
@@ -109,6 +121,17 @@ def show_image(
         cbar = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
         cbar.set_label(cbar_label)
     return im
+
+
+def outline_window(ax: Axes, window: tuple[slice, slice], pixel_mm: tuple[float, float], *,
+                   color: str = "orange") -> Rectangle:
+    """Outline on an image drawn by :func:`show_image` the rows and columns a zoom panel shows."""
+    rows, cols = window
+    if None in (rows.start, rows.stop, cols.start, cols.stop):
+        raise ValueError(f"parameter 'window' = {window!r}: needs explicit start and stop rows and columns")
+    corner = (cols.start * pixel_mm[1], rows.start * pixel_mm[0])
+    size = ((cols.stop - cols.start) * pixel_mm[1], (rows.stop - rows.start) * pixel_mm[0])
+    return ax.add_patch(Rectangle(corner, *size, fill=False, edgecolor=color, linewidth=1.5))
 
 
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 4.2, height: float = 4.4, **kwargs):

@@ -35,6 +35,7 @@ from lumbarlib.explorer import (
     preview_widget,
     shift_roi,
     tile_origin,
+    tile_window,
 )
 from lumbarlib.measures import RoiStats
 from lumbarlib.params import ParameterError
@@ -68,6 +69,7 @@ def test_explorer_redoes_the_cohort_noise_calibration_exactly_for_a_study_withou
 def test_tile_is_a_crop_of_the_study_with_the_same_rois(cohort, explorer):
     study, tile = cohort.study, explorer.tile(1)
     r, c = tile.origin
+    assert tile_window(study, 1, SIZE) == (slice(r, r + SIZE), slice(c, c + SIZE))
     assert tile.signal.shape == (SIZE, SIZE) and tile.volunteer == 1
     np.testing.assert_array_equal(tile.signal, study.truth[0, 0, r:r + SIZE, c:c + SIZE])
     np.testing.assert_array_equal(tile.coil_maps, explorer.coil_maps[:, r:r + SIZE, c:c + SIZE])

@@ -1,0 +1,43 @@
+"""The plotting helpers: physical axes for zooms, and the spine display window."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from lumbarlib.plotting import outline_window, show_image, spine_window, window
+
+PIXEL_MM = (0.9375, 0.703125)
+
+
+def test_a_zoom_keeps_the_millimetres_of_the_whole_image():
+    image = np.arange(40 * 50, dtype=float).reshape(40, 50)
+    fig, (whole, zoom) = plt.subplots(1, 2)
+    show_image(whole, image, pixel_mm=PIXEL_MM, title="whole")
+    im = show_image(zoom, image, pixel_mm=PIXEL_MM, title="zoom", window=(slice(10, 20), slice(5, 25)))
+    left, right, bottom, top = im.get_extent()
+    assert (left, right) == pytest.approx((5 * PIXEL_MM[1], 25 * PIXEL_MM[1]))
+    assert (top, bottom) == pytest.approx((10 * PIXEL_MM[0], 20 * PIXEL_MM[0]))
+    np.testing.assert_array_equal(im.get_array(), image[10:20, 5:25])
+    with pytest.raises(ValueError, match="'window'.*selects no pixel.*\\(40, 50\\)"):
+        show_image(zoom, image, pixel_mm=PIXEL_MM, title="empty", window=(slice(45, 50), slice(None)))
+    plt.close(fig)
+
+
+def test_spine_window_leaves_out_the_bright_back_fat():
+    image = np.full((20, 100), 1.0)
+    image[:, 90:] = 10.0  # the subcutaneous fat next to the coil, posterior
+    assert window([image])[1] == 10.0
+    assert spine_window([image]) == (0.0, 1.0)
+
+
+def test_outline_covers_the_zoomed_pixels():
+    fig, ax = plt.subplots()
+    show_image(ax, np.zeros((40, 50)), pixel_mm=PIXEL_MM, title="whole")
+    box = outline_window(ax, (slice(10, 20), slice(5, 25)), PIXEL_MM)
+    assert box.get_xy() == pytest.approx((5 * PIXEL_MM[1], 10 * PIXEL_MM[0]))
+    assert (box.get_width(), box.get_height()) == pytest.approx((20 * PIXEL_MM[1], 10 * PIXEL_MM[0]))
+    plt.close(fig)
