@@ -50,6 +50,11 @@ SPINE_FRACTION = 0.85
 """Share of the columns (from the anterior side) that hold the spine, in front of the back fat."""
 
 
+def spine_columns(shape: tuple[int, int]) -> slice:
+    """The columns of a sagittal image (anterior to posterior) that hold the spine, in front of the back fat."""
+    return slice(0, int(SPINE_FRACTION * shape[1]))
+
+
 def spine_window(images: Iterable[np.ndarray], percentile: float = 99.5) -> tuple[float, float]:
     """A common display window set on the spine, as on a scanner console: the subcutaneous fat of the
     back, next to the coil, is left out (it saturates) so the spine does not render dark.
@@ -66,7 +71,7 @@ def spine_window(images: Iterable[np.ndarray], percentile: float = 99.5) -> tupl
         im = np.asarray(im)
         if im.ndim != 2:
             raise ValueError(f"parameter 'images': each must be a 2-D image, got shape {im.shape}")
-        crops.append(im[:, : int(SPINE_FRACTION * im.shape[1])])
+        crops.append(im[:, spine_columns(im.shape)])
     return window(crops, percentile)
 
 

@@ -44,7 +44,7 @@ def publish_table(
     name: str,
     *,
     caption: str | None = None,
-    float_format: str | None = "{:.3g}",
+    float_format: str | None = "{:.4g}",
 ) -> None:
     """Write the table as CSV and display it (rounded for reading) with its download link.
 

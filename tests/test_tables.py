@@ -45,6 +45,6 @@ def test_published_table_shows_dashes_for_missing_values_and_words_for_booleans(
     tables.publish_table(df, "t", caption="c")
     page = shown[0]
     assert "nan" not in page and "None" not in page and "True" not in page
-    assert page.count("–") == 2 and ">yes<" in page and ">no<" in page and ">111<" in page
+    assert page.count("–") == 2 and ">yes<" in page and ">no<" in page and ">111.3<" in page
     back = pd.read_csv(table_path("t"))  # the CSV keeps the values themselves
     assert back["significant"].tolist() == [False, True] and np.isnan(back["snr"][0])
