@@ -196,7 +196,7 @@ def write_status(runs: list[NotebookRun], src: Path, profile: str) -> None:
     write_table(table, "execution_times")
     lines = ["| notebook | profile | execution time (s) |", "|---|---|---|"]
     lines += [f"| {r.name} | {profile} | {r.seconds:.1f} |" for r in runs]
-    lines.append(f"| **total** | | **{sum(r.seconds for r in runs):.1f}** |")
+    lines.append(f"| **total** | | **{sum(round(r.seconds, 1) for r in runs):.1f}** |")  # adds up as shown
     status = src / "book" / "status.md"
     status.write_text(
         status.read_text(encoding="utf-8").replace(STATUS_MARKER, "\n".join(lines)), encoding="utf-8"
