@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from lumbarlib.dlr import DLRNet, fold
 from lumbarlib.kspace import fft2c
-from lumbarlib.noise import add_rician_noise, estimate_sigma, psnr_ssim
+from lumbarlib.noise import add_rician_noise, check_image, estimate_sigma, psnr_ssim
 from lumbarlib.params import check_range
 from lumbarlib.training_data import DomainImage
 from lumbarlib.weights import load_dlr
@@ -75,12 +75,7 @@ def denoise(
     same function, with every shrinkage a single scalar soft-threshold pass.
     """
     image = np.asarray(image)
-    if image.ndim != 2:
-        raise ValueError(f"parameter 'image': must be a 2-D image, got shape {image.shape}")
-    if min(image.shape) < 8:
-        raise ValueError(f"parameter 'image': both sides must be >= 8 pixels, got shape {image.shape}")
-    if not np.all(np.isfinite(image)):
-        raise ValueError("parameter 'image': contains NaN or infinite pixels")
+    check_image(image)
     check_range("strength", strength, 0)
     if sigma is None:
         sigma = estimate_sigma(image)

@@ -36,7 +36,8 @@ MAX_NEGATIVE_FRACTION = 0.01  # a few negative pixels (interpolation) still make
 RAYLEIGH_MEDIAN = float(np.sqrt(2.0 * np.log(2.0)))  # median of a unit Rayleigh variable
 
 
-def _check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
+def check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
+    """``image`` as float64 after checking it is one finite 2-D image, sides >= 8 pixels (ValueError naming ``name``)."""
     image = np.asarray(image)
     if image.ndim != 2:
         raise ValueError(f"parameter {name!r}: must be a 2-D image, got shape {image.shape}")
@@ -88,7 +89,7 @@ def wavelet_sigma(image: np.ndarray) -> float:
     exist, the first-pass value is returned. Fine texture and Gibbs ringing also reach
     the finest wavelet band, so at high SNR this estimate runs high.
     """
-    image = _check_image(image)
+    image = check_image(image)
     first_pass = float(_skimage_sigma(image, channel_axis=None))
     approx, (_, _, diagonal) = pywt.dwt2(image, "db2")
     # the 2-D db2 low-pass has DC gain 2: approx / 2 is the local mean
@@ -117,7 +118,7 @@ def air_sigma(image: np.ndarray) -> float | None:
         None if more than ``MAX_NEGATIVE_FRACTION`` of the pixels are negative (not a
         magnitude image) or less than ``MIN_AIR_FRACTION`` of it is air.
     """
-    image = _check_image(image)
+    image = check_image(image)
     if np.mean(image < 0) > MAX_NEGATIVE_FRACTION:
         return None
     tissue_sigma = wavelet_sigma(image)
@@ -157,8 +158,8 @@ def psnr_ssim(truth: np.ndarray, image: np.ndarray, *, data_range: float | None 
 
     ``data_range`` defaults to the truth's maximum, so all images of one comparison share it.
     """
-    truth = _check_image(truth, "truth")
-    image = _check_image(image, "image")
+    truth = check_image(truth, "truth")
+    image = check_image(image, "image")
     if truth.shape != image.shape:
         raise ValueError(f"truth and image shapes differ: {truth.shape} vs {image.shape}")
     if data_range is None:
