@@ -20,8 +20,9 @@ Speed. The strength slider must answer at interactive speed: the acquisition is 
 given to the DLR is estimated once per acquisition, and the figure is redrawn by
 blitting (matplotlib's ``copy_from_bbox`` / ``restore_region`` / ``draw_artist``): only
 the three images are repainted over the saved axes, ticks and colour bars, whose windows
-are fixed per tile. What remains is the DLR's forward pass, about 17 GFLOP on a 128 x 128 tile
-(``benchmarks/bench_preview.py`` measures the whole update).
+are fixed per tile, with the ROI outlines and names laid over them from a cached layer,
+and the frame is sent as JPEG. What remains is the DLR's forward pass, about 17 GFLOP on
+a 128 x 128 tile (``benchmarks/bench_preview.py`` measures the whole update).
 
 Widgets. One builder per widget cell (:func:`strength_widget`, :func:`noise_widget`,
 :func:`acquisition_widget`, :func:`volunteer_widget`, and :func:`explorer_widget` with
