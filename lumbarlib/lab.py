@@ -257,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help=f"port on {HOST} (default {DEFAULT_PORT}; another free one if taken)")
     args = parser.parse_args(argv)
+    # SIGTERM (a terminal closing, a process manager) unwinds like Ctrl-C, so Voila and its kernels stop too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with serve(free_port(args.port)) as lab:
         print(f"Voila serves the interactive chapters and apps at {lab.url}", flush=True)
         for name in lab.notebooks:
