@@ -452,7 +452,7 @@ class PreviewFigure:
 
     def update(self, preview: Preview) -> bytes:
         """:meth:`render` as JPEG bytes (quality 95, no chroma subsampling): the live image, sent once and
-        dropped, encoded ten times faster than a PNG."""
+        dropped, encodes in about 2 ms where a PNG takes 12 to 17 ms."""
         out = io.BytesIO()
         Image.fromarray(self.render(preview)).save(out, format="jpeg", quality=95, subsampling=0)
         return out.getvalue()
