@@ -14,12 +14,15 @@ would see a step to zero that shrinkage later distorts).
 
 The 1-D DCT-II matrix comes from :func:`scipy.fft.dct`; only the separable product, the
 sliding-window bookkeeping and the padding are written here, because no library offers
-the overlapping (stride-1) block DCT as a differentiable PyTorch operator.
+the overlapping (stride-1) block DCT as a differentiable PyTorch operator. The synthesis
+uses the separability of the basis (:func:`synthesis`): written as one convolution with a
+single output channel it is the slowest layer oneDNN runs per floating-point operation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import scipy.fft
@@ -28,6 +31,9 @@ import torch.nn.functional as F
 
 DCT_SIZE = 7
 N_COMPONENTS = DCT_SIZE * DCT_SIZE
+ALL = range(N_COMPONENTS)
+DC = range(1)  # the zero-frequency component
+HIGH = range(1, N_COMPONENTS)  # the 48 others
 
 
 def dct_basis(size: int = DCT_SIZE) -> np.ndarray:
@@ -45,11 +51,15 @@ def dct_basis(size: int = DCT_SIZE) -> np.ndarray:
         frequency ``k % size``; ``basis[0]`` is the constant (zero-frequency, DC) function.
         Flattened, the rows form an orthogonal matrix.
     """
+    d1 = dct_matrix(size)
+    return np.einsum("ui,vj->uvij", d1, d1).reshape(size * size, size, size)
+
+
+def dct_matrix(size: int = DCT_SIZE) -> np.ndarray:
+    """The orthonormal 1-D DCT-II matrix: row ``u`` is the basis vector of frequency ``u``."""
     if not isinstance(size, (int, np.integer)) or size < 2:
         raise ValueError(f"parameter 'size' = {size!r}: must be an integer >= 2")
-    # Row k of this matrix is the k-th 1-D orthonormal DCT-II basis vector.
-    d1 = scipy.fft.dct(np.eye(size), norm="ortho", axis=0)
-    return np.einsum("ui,vj->uvij", d1, d1).reshape(size * size, size, size)
+    return scipy.fft.dct(np.eye(size), norm="ortho", axis=0)
 
 
 def basis_tensor(size: int = DCT_SIZE, *, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -86,32 +96,91 @@ def analysis(image: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
     return F.conv2d(F.pad(image, (pad, pad, pad, pad), mode="reflect"), basis)
 
 
-def synthesis(coefficients: torch.Tensor, basis: torch.Tensor) -> torch.Tensor:
+def synthesis(
+    coefficients: torch.Tensor,
+    components: range | list[int] = ALL,
+    weights: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Inverse of :func:`analysis` (image-generation layer, paper Fig. 1).
 
     The transposed convolution adds every window's reconstruction back in place; each
     image pixel receives ``k * k`` of them, hence the division. Only the image pixels
-    are kept, and for those every contributing window lies inside the coefficient grid,
-    so the transposed convolution equals a plain "valid" convolution with the flipped
-    kernels (which oneDNN runs faster than a transposed one).
+    are kept, and for those every contributing window lies inside the coefficient grid:
+
+    .. math::
+
+        x[y, x] = \\frac{1}{k^2} \\sum_c w_c \\sum_{i, j} d_{u_c}(k-1-i)\\, d_{v_c}(k-1-j)\\,
+        C_c[y + i, x + j],
+
+    with ``d`` the 1-D DCT matrix and ``(u_c, v_c)`` the frequencies of component ``c``.
+    Computed separably: one matrix product contracts the channels and the horizontal
+    basis vectors, ``k`` shifted sums run along the rows, a second small product applies
+    the vertical basis vectors and ``k`` shifted sums run down the columns. Equal to the
+    valid convolution with the flipped basis images (``tests/test_dct.py``) at a third
+    of its time on a 320 x 384 slice.
 
     Parameters
     ----------
     coefficients : Tensor, shape (n, c, my, mx)
         DCT components as returned by :func:`analysis` (possibly processed), or any
-        subset ``c`` of them together with the matching rows of ``basis``.
-    basis : Tensor, shape (c, 1, k, k)
+        subset of them.
+    components : range or list of int
+        The component index ``k * u + v`` of each of the ``c`` channels (default: all).
+    weights : Tensor of shape (c,), optional
+        A factor per channel on its basis function (the folded network's last thresholds).
 
     Returns
     -------
     Tensor, shape (n, 1, my - 2 * (k // 2), mx - 2 * (k // 2))
     """
-    k = basis.shape[-1]
-    if coefficients.ndim != 4 or coefficients.shape[1] != basis.shape[0]:
+    components = tuple(components)
+    if coefficients.ndim != 4 or coefficients.shape[1] != len(components):
         raise ValueError(
-            f"coefficients must have shape (n, {basis.shape[0]}, my, mx), got {tuple(coefficients.shape)}"
+            f"coefficients must have shape (n, {len(components)}, my, mx), got {tuple(coefficients.shape)}"
         )
-    return F.conv2d(coefficients, basis.flip(-2, -1).transpose(0, 1)) / (k * k)
+    size = DCT_SIZE
+    n, c, my, mx = coefficients.shape
+    ny, nx = my - margin(size), mx - margin(size)
+    mixing, vertical_basis = (m.to(coefficients) for m in _synthesis_matrices(components))
+    if weights is not None:
+        mixing = mixing * weights.to(coefficients)
+    rows = vertical_basis.shape[1]
+    partial = torch.matmul(mixing, coefficients.flatten(2)).view(n, rows, size, my, mx)
+    columns = partial[:, :, 0, :, :nx].clone()
+    for j in range(1, size):
+        columns += partial[:, :, j, :, j : j + nx]
+    vertical = torch.matmul(vertical_basis, columns.flatten(2)).view(n, size, my, nx)
+    image = vertical[:, 0, :ny].clone()
+    for i in range(1, size):
+        image += vertical[:, i, i : i + ny]
+    return image[:, None]
+
+
+@lru_cache(maxsize=8)
+@torch.inference_mode(False)
+def _synthesis_matrices(components: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two matrices of :func:`synthesis`, float64: ``(rows * k, c)`` and ``(k, rows)``.
+
+    ``rows`` are the distinct vertical frequencies among ``components``. Row ``r * k + j``
+    of the first holds ``d_{v_c}(k - 1 - j) / k^2`` for the channels ``c`` of vertical
+    frequency ``rows[r]``; entry ``(i, r)`` of the second is ``d_{rows[r]}(k - 1 - i)``.
+    Built outside inference mode, so a first call from :func:`lumbarlib.denoise.denoise`
+    does not leave training with inference tensors in the cache.
+    """
+    size = DCT_SIZE
+    flipped = torch.from_numpy(dct_matrix(size)[:, ::-1].copy())
+    index = torch.tensor(components, dtype=torch.long)
+    rows, row_of = torch.unique(index // size, return_inverse=True)
+    mixing = torch.zeros(len(rows), size, len(components), dtype=torch.float64)
+    mixing[row_of, :, torch.arange(len(components))] = flipped[index % size] / size**2
+    return mixing.reshape(-1, len(components)), flipped[rows].T.contiguous()
+
+
+def synthesis_macs(components: range | list[int], my: int, mx: int) -> int:
+    """Multiply-adds of the two matrix products of :func:`synthesis` on an ``my`` x ``mx`` grid
+    (its shifted sums are additions only)."""
+    rows = len({k // DCT_SIZE for k in components})
+    return my * mx * rows * DCT_SIZE * len(components) + my * (mx - margin()) * DCT_SIZE * rows
 
 
 @dataclass(frozen=True)
@@ -140,8 +209,8 @@ def split_bands(image: np.ndarray) -> Bands:
     """
     basis = basis_tensor(dtype=torch.float64)
     coefficients = analysis(_as_batch(image), basis)
-    dc = synthesis(coefficients[:, :1], basis[:1])[0, 0].numpy()
-    high = synthesis(coefficients[:, 1:], basis[1:])[0, 0].numpy()
+    dc = synthesis(coefficients[:, :1], DC)[0, 0].numpy()
+    high = synthesis(coefficients[:, 1:], HIGH)[0, 0].numpy()
     return Bands(dc, high)
 
 

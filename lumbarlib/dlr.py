@@ -122,7 +122,7 @@ class DLRNet(nn.Module):
         high = soft_shrink(high, tau[:, 0])
         for block, conv in enumerate(self.convs, start=1):
             high = soft_shrink(conv(high), tau[:, block])
-        return dct.synthesis(dc, self.basis[:1]) + dct.synthesis(high, self.basis[1:])
+        return dct.synthesis(dc, dct.DC) + dct.synthesis(high, dct.HIGH)
 
 
 FOLD_EPS = 1e-12  # smallest threshold coefficient :func:`fold` divides by
@@ -140,17 +140,17 @@ class FoldedDLR:
     Soft shrinkage is positively homogeneous, ``S_{a t}(x) = a S_t(x / a)`` for ``a > 0``,
     so the per-channel coefficients ``a_l`` of block ``l`` can move into the weights: the
     analysis rows are divided by ``a_0``, convolution ``l`` is scaled by ``a_{l-1}`` on
-    its inputs and ``1 / a_l`` on its outputs, the synthesis rows are multiplied by the
-    last ``a``. Every shrinkage then has the one scalar threshold ``strength * sigma``
-    and runs as a single :func:`torch.nn.functional.softshrink` pass instead of a
-    clamp and a subtraction with broadcast thresholds. Same output up to float rounding
+    its inputs and ``1 / a_l`` on its outputs, the synthesis weights are the last ``a``.
+    Every shrinkage then has the one scalar threshold ``strength * sigma`` and runs as a
+    single :func:`torch.nn.functional.softshrink` pass instead of a clamp and a
+    subtraction with broadcast thresholds. Same output up to float rounding
     (``tests/test_dlr.py``); it serves :func:`lumbarlib.denoise.denoise`.
     """
 
     dc_basis: torch.Tensor
     analysis_high: torch.Tensor
     conv_weights: tuple[torch.Tensor, ...]
-    synthesis_high: torch.Tensor
+    synthesis_weights: torch.Tensor
 
     def __call__(self, image: torch.Tensor, threshold: float) -> torch.Tensor:
         """Denoise ``image`` (n, 1, ny, nx) with every shrinkage threshold ``strength * sigma``."""
@@ -167,7 +167,7 @@ class FoldedDLR:
         for weight in self.conv_weights:
             high = F.conv2d(high, weight, padding=CONV_SIZE // 2)
             _softshrink_(high, threshold)
-        return dct.synthesis(dc, self.dc_basis) + dct.synthesis(high, self.synthesis_high)
+        return dct.synthesis(dc, dct.DC) + dct.synthesis(high, dct.HIGH, self.synthesis_weights)
 
 
 def fold(net: DLRNet) -> FoldedDLR:
@@ -185,7 +185,7 @@ def fold(net: DLRNet) -> FoldedDLR:
             dc_basis=basis[:1].clone(),
             analysis_high=(basis[1:] / a[0][:, None, None, None]).contiguous(memory_format=torch.channels_last),
             conv_weights=convs,
-            synthesis_high=basis[1:] * a[-1][:, None, None, None],
+            synthesis_weights=a[-1].clone(),
         )
 
 
@@ -193,17 +193,19 @@ def flops(net: DLRNet, ny: int, nx: int) -> float:
     """Floating-point operations (2 per multiply-add) of one forward pass on a ``ny`` x ``nx`` image.
 
     Counts the DCT analysis and the convolutions on the padded coefficient grid and the
-    synthesis on the image grid; the shrinkages (a few operations per element) are left
-    out, as in matmul accounting.
+    matrix products of the separable synthesis (:func:`lumbarlib.dct.synthesis_macs`),
+    as :class:`torch.utils.flop_counter.FlopCounterMode` does; the shrinkages and the
+    synthesis's shifted sums (a few operations per element) are left out, as in matmul
+    accounting.
     """
     check_range("ny", ny, dct.DCT_SIZE, integer=True)
     check_range("nx", nx, dct.DCT_SIZE, integer=True)
-    positions = (ny + dct.margin()) * (nx + dct.margin())
-    taps = dct.DCT_SIZE**2
+    my, mx = ny + dct.margin(), nx + dct.margin()
     macs = (
-        positions * taps * dct.N_COMPONENTS  # analysis
-        + positions * net.n_blocks * N_HIGH * N_HIGH * CONV_SIZE**2  # feature conversion
-        + ny * nx * dct.N_COMPONENTS * taps  # synthesis
+        my * mx * dct.DCT_SIZE**2 * dct.N_COMPONENTS  # analysis
+        + my * mx * net.n_blocks * N_HIGH * N_HIGH * CONV_SIZE**2  # feature conversion
+        + dct.synthesis_macs(dct.DC, my, mx)
+        + dct.synthesis_macs(dct.HIGH, my, mx)
     )
     return 2.0 * macs
 

@@ -34,9 +34,22 @@ def test_analysis_then_synthesis_is_exact_including_the_border(shape):
     rng = np.random.default_rng(1)
     image = torch.from_numpy(rng.uniform(0, 1, size=(2, 1, *shape)).astype(np.float32))
     basis = dct.basis_tensor()
-    back = dct.synthesis(dct.analysis(image, basis), basis)
+    back = dct.synthesis(dct.analysis(image, basis))
     assert back.shape == image.shape
     assert torch.max(torch.abs(back - image)) < 1e-5
+
+
+@pytest.mark.parametrize("components", [dct.ALL, dct.DC, dct.HIGH, [3, 17, 40]])
+def test_synthesis_equals_the_valid_convolution_with_the_flipped_basis(components):
+    # reference: the transposed convolution written as one plain convolution
+    gen = torch.Generator().manual_seed(3)
+    coefficients = torch.randn(2, len(components), 15, 19, generator=gen, dtype=torch.float64)
+    weights = torch.rand(len(components), generator=gen, dtype=torch.float64) + 0.5
+    basis = dct.basis_tensor(dtype=torch.float64)[list(components)] * weights[:, None, None, None]
+    expected = torch.nn.functional.conv2d(coefficients, basis.flip(-2, -1).transpose(0, 1)) / 49
+    torch.testing.assert_close(dct.synthesis(coefficients, components, weights), expected, rtol=1e-12, atol=1e-12)
+    channels_last = coefficients.contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(dct.synthesis(channels_last, components, weights), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_constant_image_has_no_high_frequency_content_anywhere():
@@ -52,7 +65,7 @@ def test_bad_shapes_raise():
     with pytest.raises(ValueError, match="shape"):
         dct.analysis(torch.zeros(1, 2, 10, 10), basis)
     with pytest.raises(ValueError, match="coefficients"):
-        dct.synthesis(torch.zeros(1, 48, 10, 10), basis)
+        dct.synthesis(torch.zeros(1, 48, 10, 10))
     with pytest.raises(ValueError, match="size"):
         dct.dct_basis(1)
 
@@ -73,3 +86,12 @@ def test_component_rms_of_white_noise_is_flat():
     rms = dct.component_rms(noise)
     assert rms.shape == (7, 7)
     np.testing.assert_allclose(rms, 1.0, rtol=0.05)
+
+
+def test_synthesis_after_inference_mode_still_trains():
+    # the synthesis matrices are cached: a first call under inference mode must not poison them
+    with torch.inference_mode():
+        dct.synthesis(torch.rand(1, 3, 9, 9, dtype=torch.float64), [5, 6, 7])
+    coefficients = torch.rand(1, 3, 9, 9, dtype=torch.float64, requires_grad=True)
+    dct.synthesis(coefficients, [5, 6, 7]).sum().backward()
+    assert coefficients.grad is not None

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from lumbarlib import training_data as td
 from lumbarlib.denoise import DLR_SETS, denoise, denoise_study, metrics_table
@@ -60,6 +61,20 @@ def test_sigma_defaults_to_the_estimate_and_strength_controls_smoothing(net):
     np.testing.assert_array_equal(denoise(noisy, net=net), denoise(noisy, sigma=estimate_sigma(noisy), net=net))
     residual = [np.std(noisy - denoise(noisy, net=net, strength=s)) for s in (0.5, 1.0, 2.0)]
     assert residual[0] < residual[1] < residual[2]
+
+
+def test_denoise_follows_weights_changed_after_a_first_call():
+    # the folded inference form is cached per network: a training step must invalidate it
+    net = DLRNet(n_blocks=2)
+    image = np.random.default_rng(3).uniform(0, 1, (20, 24)).astype(np.float32)
+    before = denoise(image, sigma=0.1, net=net)
+    with torch.no_grad():
+        net.convs[0].weight.mul_(0.5)
+    after = denoise(image, sigma=0.1, net=net)
+    with torch.no_grad():
+        expected = net(torch.from_numpy(image)[None, None], 0.1)[0, 0].numpy()
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(after, expected, rtol=1e-4, atol=1e-5)
 
 
 def test_denoise_study_completes_the_two_dlr_sets():
