@@ -30,19 +30,19 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP)
 
 book: venv
-	$(PY) -m lumbarlib.run --profile paper
+	$(PY) -m lumbarlib.book.run --profile paper
 
 test: venv browser-deps
 	$(PY) -m pytest -q -m "not browser" tests
-	$(PY) -m lumbarlib.run --profile quick --strict
+	$(PY) -m lumbarlib.book.run --profile quick --strict
 	$(PY) -m pytest -q -m browser tests
 
 bench: venv
 	@command -v bart >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bart >/dev/null; }
-	$(PY) -m lumbarlib.bench
+	$(PY) -m lumbarlib.book.bench
 
 lab: venv
-	$(PY) -m lumbarlib.lab
+	$(PY) -m lumbarlib.book.lab
 
 browser-deps:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

@@ -2,7 +2,7 @@
 
 Prints, from one run: the measured fp32 matmul GFLOP/s of this machine; the DLR's GFLOP
 per 320 x 384 slice (paper matrix, Table 1); the achieved GFLOP/s and the ratio to the
-matmul figure for the default inference path (:func:`lumbarlib.denoise.denoise` with
+matmul figure for the default inference path (:func:`lumbarlib.dlr.denoise.denoise` with
 sigma given) on a slice and on a 128 x 128 preview tile; the tile's median time against
 its 100 ms target, beside the time its work takes at the measured matmul rate and the
 rate the target needs; and, separately, the time of the sigma estimate. Matmul and DLR
@@ -20,11 +20,12 @@ import time
 import numpy as np
 import torch
 
-from lumbarlib.denoise import denoise
-from lumbarlib.dlr import flops
-from lumbarlib.noise import add_rician_noise, estimate_sigma
-from lumbarlib.phantom import render_slice, typical_anatomy
-from lumbarlib.weights import load_dlr
+from lumbarlib.dlr.denoise import denoise
+from lumbarlib.dlr.network import flops
+from lumbarlib.dlr.weights import load_dlr
+from lumbarlib.sim.anatomy import typical_anatomy
+from lumbarlib.sim.noise import add_rician_noise, estimate_sigma
+from lumbarlib.sim.phantom import render_slice
 
 MATMUL_N = 2048
 ROUNDS = 7

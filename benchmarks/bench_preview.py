@@ -16,9 +16,10 @@ from __future__ import annotations
 import statistics
 import time
 
-from lumbarlib.cohort import simulate_cohort
-from lumbarlib.explorer import CONTROLS, TILE_SIZE, Explorer, PreviewWidget, Settings
-from lumbarlib.static_slider import strength_slider_static
+from lumbarlib.sim.cohort import simulate_cohort
+from lumbarlib.ui.preview import CONTROLS, TILE_SIZE, Explorer, Settings
+from lumbarlib.ui.preview_widgets import PreviewWidget
+from lumbarlib.ui.static_slider import strength_slider_static
 
 TARGET_MS = 150.0
 SEED = 0

@@ -1,6 +1,6 @@
 """The simulated study at the paper's size: wall time per stage, and sigpy's CS against BART's on one slice.
 
-Runs :func:`lumbarlib.cohort.simulate_cohort` for the paper's 10 volunteers x 2 slices x 3
+Runs :func:`lumbarlib.sim.cohort.simulate_cohort` for the paper's 10 volunteers x 2 slices x 3
 protocols at the 320 x 384 matrix with 20 CS iterations, and prints the time of each
 stage (phantoms, coil maps, noise calibration, one line per protocol).
 
@@ -25,11 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from lumbarlib.acquisition import CS_LAMBDA_PER_NOISE_SD, N_VIRTUAL_COILS, acquire_kspace
-from lumbarlib.cohort import simulate_cohort
-from lumbarlib.coils import svd_compression
-from lumbarlib.cs import cs_reconstruct
-from lumbarlib.protocol import PROTOCOLS
+from lumbarlib.sim.acquisition import (
+    CS_LAMBDA_PER_NOISE_SD,
+    N_VIRTUAL_COILS,
+    acquire_kspace,
+)
+from lumbarlib.sim.cohort import simulate_cohort
+from lumbarlib.sim.coils import svd_compression
+from lumbarlib.sim.cs import cs_reconstruct
+from lumbarlib.study.protocol import PROTOCOLS
 
 TARGET_S = 60.0
 SEED = 0

@@ -5,13 +5,17 @@ import math
 import numpy as np
 import pytest
 
-from lumbarlib.acquisition import (acquire_image, background_air_mask, calibrate_noise_sd, combine_coils,
-                                   rayleigh_sd_factor)
-from lumbarlib.coils import coil_maps
-from lumbarlib.kspace import ifft2c
-from lumbarlib.acquisition import acquire_kspace
-from lumbarlib.phantom import LABELS
-from lumbarlib.protocol import PROTOCOLS
+from lumbarlib.sim.acquisition import (
+    acquire_image,
+    acquire_kspace,
+    background_air_mask,
+    calibrate_noise_sd,
+    combine_coils,
+    rayleigh_sd_factor,
+)
+from lumbarlib.sim.coils import coil_maps
+from lumbarlib.sim.labels import LABELS
+from lumbarlib.study.protocol import PROTOCOLS
 
 SHAPE = (128, 128)
 

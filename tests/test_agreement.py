@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 from scipy.stats import rankdata
 
-from lumbarlib.agreement import agreement_table, kendall_w, pairwise_weighted_kappa
-from lumbarlib.scores import COLUMNS
+from lumbarlib.readers.agreement import (
+    agreement_table,
+    kendall_w,
+    pairwise_weighted_kappa,
+)
 
 
 def kendall_w_textbook(ratings: np.ndarray) -> float:
@@ -70,18 +73,17 @@ def test_bad_shapes_are_refused():
         pairwise_weighted_kappa(np.ones((5, 1)))
 
 
-def score_table(ratings: np.ndarray, criterion: str = "contrast") -> pd.DataFrame:
-    rows = []
-    for i, line in enumerate(ratings):
-        for r, score in enumerate(line):
-            rows.append((f"r{r}", i, "standard", criterion, int(score), ""))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+def image_ratings(score_table, ratings: np.ndarray, criterion: str = "contrast") -> pd.DataFrame:
+    """Scores of ``ratings[image, reader]`` for one criterion, each image a volunteer's standard."""
+    n_images, n_readers = ratings.shape
+    return score_table(ratings.T[:, :, None, None], n_readers=n_readers, n_volunteers=n_images,
+                       sets=("standard",), criteria=(criterion,))
 
 
-def test_agreement_table_per_criterion():
+def test_agreement_table_per_criterion(score_table):
     ratings = np.random.default_rng(3).integers(1, 6, size=(10, 3))
-    constant = score_table(np.full((10, 3), 3), "artifact")
-    table = agreement_table(pd.concat([score_table(ratings, "contrast"), constant]))
+    constant = image_ratings(score_table, np.full((10, 3), 3), "artifact")
+    table = agreement_table(pd.concat([image_ratings(score_table, ratings, "contrast"), constant]))
     assert table["criterion"].tolist() == ["Contrast", "Artifact"]
     contrast = table.set_index("criterion").loc["Contrast"]
     assert contrast["kendall_w"] == pytest.approx(kendall_w_textbook(ratings))
@@ -92,9 +94,9 @@ def test_agreement_table_per_criterion():
     assert artifact["all_agree"] == 1.0
 
 
-def test_agreement_needs_two_readers_on_every_image():
+def test_agreement_needs_two_readers_on_every_image(score_table):
     ratings = np.random.default_rng(4).integers(1, 6, size=(5, 2))
-    table = score_table(ratings)
+    table = image_ratings(score_table, ratings)
     with pytest.raises(ValueError, match="at least 2 readers"):
         agreement_table(table[table["reader"] == "r0"])
     with pytest.raises(ValueError, match="lacks a score from reader"):

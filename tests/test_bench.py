@@ -2,7 +2,7 @@
 
 import pytest
 
-from lumbarlib.bench import parse_result
+from lumbarlib.book.bench import parse_result
 
 
 def test_parses_closing_line():

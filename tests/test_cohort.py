@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from lumbarlib.acquisition import background_air_mask, fat_s1_mask
-from lumbarlib.cohort import draw_cohort, simulate_cohort
-from lumbarlib.imagesets import ACQUIRED_SETS
+from lumbarlib.sim.acquisition import background_air_mask, fat_s1_mask
+from lumbarlib.sim.cohort import draw_cohort, simulate_cohort
+from lumbarlib.study.design import ACQUIRED_SETS
 
 
 def test_same_seed_same_cohort_and_prefix_stable():

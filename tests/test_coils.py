@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from lumbarlib.coils import (CoilArray, biot_savart_sensitivity, coil_maps, noise_covariance, spine_array,
-                             svd_compression)
+from lumbarlib.sim.coils import (
+    CoilArray,
+    biot_savart_sensitivity,
+    coil_maps,
+    noise_covariance,
+    spine_array,
+    svd_compression,
+)
 
 
 def test_single_loop_on_its_axis_matches_the_analytic_field():

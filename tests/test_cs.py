@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from lumbarlib.cs import cs_reconstruct, sense_operator
-from lumbarlib.kspace import fft2c
-from lumbarlib.sampling import phase_encode_mask
+from lumbarlib.sim.cs import cs_reconstruct, sense_operator
+from lumbarlib.sim.kspace import fft2c
+from lumbarlib.sim.sampling import phase_encode_mask
 
 
 def _maps(n_coils=4, shape=(32, 28), seed=0):

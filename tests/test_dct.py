@@ -5,7 +5,7 @@ import pytest
 import scipy.fft
 import torch
 
-from lumbarlib import dct
+from lumbarlib.dlr import dct
 
 
 def test_basis_is_orthonormal():

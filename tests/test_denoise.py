@@ -4,13 +4,16 @@ import numpy as np
 import pytest
 import torch
 
-from lumbarlib import training_data as td
-from lumbarlib.denoise import DLR_SETS, denoise, denoise_study, metrics_table
-from lumbarlib.dlr import DLRNet
-from lumbarlib.knee_phantom import make_knee
-from lumbarlib.noise import add_rician_noise, estimate_sigma
-from lumbarlib.phantom import render_slice, typical_anatomy
-from lumbarlib.weights import load_dlr
+from lumbarlib.dlr import training_data as td
+from lumbarlib.dlr.denoise import denoise, denoise_study
+from lumbarlib.dlr.evaluation import metrics_table
+from lumbarlib.dlr.network import DLRNet
+from lumbarlib.dlr.weights import load_dlr
+from lumbarlib.sim.anatomy import typical_anatomy
+from lumbarlib.sim.knee_phantom import make_knee
+from lumbarlib.sim.noise import add_rician_noise, estimate_sigma
+from lumbarlib.sim.phantom import render_slice
+from lumbarlib.study.design import DLR_SETS
 
 NOISE_LEVELS = (0.02, 0.05, 0.1)
 
@@ -103,7 +106,7 @@ def test_bad_inputs_raise_before_any_work():
 
 
 def test_radial_spectrum_of_white_noise_is_flat_and_of_a_cosine_peaks_at_its_frequency():
-    from lumbarlib.denoise import radial_power_spectrum
+    from lumbarlib.dlr.evaluation import radial_power_spectrum
 
     noise = np.random.default_rng(7).standard_normal((128, 128))
     spectrum = radial_power_spectrum(noise, (1.0, 1.0), n_bins=8)
@@ -115,7 +118,7 @@ def test_radial_spectrum_of_white_noise_is_flat_and_of_a_cosine_peaks_at_its_fre
 
 
 def test_largest_error_window_finds_the_artefact():
-    from lumbarlib.denoise import largest_error_window
+    from lumbarlib.dlr.evaluation import largest_error_window
 
     truth = np.zeros((40, 50))
     image = truth.copy()
@@ -125,7 +128,7 @@ def test_largest_error_window_finds_the_artefact():
 
 
 def test_study_metrics_rank_a_cleaner_set_higher():
-    from lumbarlib.denoise import study_metrics
+    from lumbarlib.dlr.evaluation import study_metrics
 
     rng = np.random.default_rng(8)
     truth = np.tile(make_knee(2, shape=(64, 64)).image, (2, 2, 1, 1))

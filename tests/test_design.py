@@ -2,7 +2,7 @@
 
 import pytest
 
-from lumbarlib.design import comparisons_table, design_table, source_protocol
+from lumbarlib.study.design import comparisons_table, design_table, source_protocol
 
 
 def test_five_sets_in_paper_order_from_three_protocols():

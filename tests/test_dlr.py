@@ -5,8 +5,8 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from lumbarlib import dlr
-from lumbarlib.dlr import DLRNet, soft_shrink
+from lumbarlib.dlr import network as dlr
+from lumbarlib.dlr.network import DLRNet, soft_shrink
 
 
 def random_net(seed: int = 0) -> DLRNet:
@@ -70,7 +70,7 @@ def test_soft_shrink_matches_torch_and_passes_threshold_gradients():
 
 def test_untrained_network_is_dct_shrinkage_with_summed_thresholds():
     # identity convolutions: 23 shrinkages by a_i sigma equal one shrinkage by sum(a_i) sigma
-    from lumbarlib import dct
+    from lumbarlib.dlr import dct
 
     net = DLRNet(initial_total_threshold=1.2)
     x = torch.rand(1, 1, 14, 19)

@@ -20,26 +20,25 @@ import pytest
 import torch
 from PIL import Image
 
-from lumbarlib.cohort import simulate_cohort
-from lumbarlib.dlr import DLRNet
-from lumbarlib.explorer import (
+from lumbarlib.analysis.measures import RoiStats
+from lumbarlib.analysis.rois import OvalRoi, place_roi
+from lumbarlib.core.checks import ParameterError
+from lumbarlib.dlr.network import DLRNet
+from lumbarlib.sim.cohort import simulate_cohort
+from lumbarlib.ui.preview import (
     CNR_PAIRS,
     Explorer,
-    PreviewFigure,
-    PreviewWidget,
     RoiSummary,
     Settings,
     acquire_tile,
     make_tile,
     measure_tile,
-    preview_widget,
     shift_roi,
     tile_origin,
     tile_window,
 )
-from lumbarlib.measures import RoiStats
-from lumbarlib.params import ParameterError
-from lumbarlib.rois import OvalRoi, place_roi
+from lumbarlib.ui.preview_figure import PreviewFigure
+from lumbarlib.ui.preview_widgets import PreviewWidget, preview_widget
 
 SEED = 0
 SIZE = 64
@@ -127,7 +126,7 @@ def test_same_settings_same_image_and_global_random_state_untouched(explorer):
 def test_roi_summary_formulas():
     stats = {"vertebra": RoiStats(si=10.0, sd=2.0, n_pixels=30), "disc": RoiStats(si=16.0, sd=4.0, n_pixels=30)}
     summary = RoiSummary(stats)
-    assert summary.snr == {"vertebra": 5.0, "disc": 4.0}
+    assert summary.si_over_sd == {"vertebra": 5.0, "disc": 4.0}
     assert ("disc", "vertebra") in CNR_PAIRS
     assert summary.cnr == {("disc", "vertebra"): pytest.approx(6.0 / np.sqrt(10.0))}
 
@@ -147,7 +146,7 @@ def test_strength_zero_of_the_untrained_dlr_is_the_identity(explorer):
     preview = explorer.preview(Settings(strength=0.0))
     np.testing.assert_allclose(preview.denoised, preview.noisy, atol=1e-5 * preview.noisy.max())
     for tissue in preview.before.stats:
-        assert preview.after.snr[tissue] == pytest.approx(preview.before.snr[tissue], rel=1e-3)
+        assert preview.after.si_over_sd[tissue] == pytest.approx(preview.before.si_over_sd[tissue], rel=1e-3)
 
 
 def test_more_strength_flattens_the_rois(explorer):

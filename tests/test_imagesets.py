@@ -5,15 +5,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from lumbarlib.imagesets import ACQUIRED_SETS, SET_NAMES, StudyImages, load_study
+from lumbarlib.study.design import ACQUIRED_SETS, SET_NAMES
+from lumbarlib.study.imagesets import StudyImages, load_study
 
 
-def _study(n=2, shape=(8, 10)):
-    rng = np.random.default_rng(0)
-    truth = rng.random((n, 2) + shape).astype(np.float32)
-    images = {name: truth + 0.01 * rng.standard_normal(truth.shape).astype(np.float32) for name in ACQUIRED_SETS}
-    labels = rng.integers(0, 5, truth.shape).astype(np.int16)
-    return StudyImages(images=images, truth=truth, labels=labels, pixel_mm=(0.9375, 0.703125))
+@pytest.fixture
+def study(study_factory):
+    """Two volunteers of the three acquired sets on an 8 x 10 grid."""
+    return study_factory(2, (8, 10), sets=ACQUIRED_SETS, noise_sd=0.01)
 
 
 def test_set_names_follow_the_paper():
@@ -21,8 +20,7 @@ def test_set_names_follow_the_paper():
     assert set(ACQUIRED_SETS) < set(SET_NAMES)
 
 
-def test_save_load_round_trip(tmp_path):
-    study = _study()
+def test_save_load_round_trip(tmp_path, study):
     study.save(tmp_path / "s.npz")
     back = StudyImages.load(tmp_path / "s.npz")
     assert back.pixel_mm == study.pixel_mm and back.set_names == study.set_names
@@ -33,23 +31,21 @@ def test_save_load_round_trip(tmp_path):
     assert back.noise_sd is None
 
 
-def test_noise_sd_survives_save_load_and_added_sets(tmp_path):
-    study = dataclasses.replace(_study(), noise_sd=0.0123)
+def test_noise_sd_survives_save_load_and_added_sets(tmp_path, study):
+    study = dataclasses.replace(study, noise_sd=0.0123)
     study.save(tmp_path / "s.npz")
     back = StudyImages.load(tmp_path / "s.npz")
     assert back.noise_sd == 0.0123
     assert back.with_sets({"dlr-double-fast": back.truth}).noise_sd == 0.0123
 
 
-def test_with_sets_adds_dlr_sets_in_paper_order():
-    study = _study()
+def test_with_sets_adds_dlr_sets_in_paper_order(study):
     more = study.with_sets({"dlr-double-fast": study.truth, "dlr-triple-fast": study.truth})
     assert more.set_names == SET_NAMES
     assert study.set_names == ACQUIRED_SETS
 
 
-def test_validation():
-    study = _study()
+def test_validation(study):
     with pytest.raises(ValueError, match="image set 'fast'"):
         StudyImages(images={"fast": study.truth}, truth=study.truth, labels=study.labels, pixel_mm=(1, 1))
     with pytest.raises(ValueError, match="has shape"):

@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from lumbarlib.knee_phantom import KNEE_LABELS, TE_MS, TISSUES, TR_MS, make_knee, tissue_signal
+from lumbarlib.sim.knee_phantom import (
+    KNEE_LABELS,
+    KNEE_TISSUES,
+    TE_MS,
+    TR_MS,
+    make_knee,
+    tissue_signal,
+)
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +27,7 @@ def test_every_tissue_is_present(knee):
 
 
 def test_signal_equation():
-    pd_, t1, t2 = TISSUES["cartilage"]
+    pd_, t1, t2 = KNEE_TISSUES["cartilage"]
     assert tissue_signal("cartilage") == pytest.approx(pd_ * (1 - np.exp(-TR_MS / t1)) * np.exp(-TE_MS / t2))
 
 

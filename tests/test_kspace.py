@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 import sigpy as sp
 
-from lumbarlib.kspace import complex_noise, crop_center, fft2c, ifft2c, resample_fourier
+from lumbarlib.sim.kspace import (
+    complex_noise,
+    crop_center,
+    fft2c,
+    ifft2c,
+    resample_fourier,
+)
 
 
 def _image(shape=(24, 30), seed=0):

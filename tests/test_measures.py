@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from lumbarlib import measures, rois
-from lumbarlib.imagesets import StudyImages
+from lumbarlib.analysis import measures, rois
+from lumbarlib.study.imagesets import StudyImages
 
 PIXEL_MM = (1.0, 1.0)
 SHAPE = (120, 120)
@@ -37,7 +37,7 @@ def test_snr_of_known_signal_and_noise():
     measured = measures.measure_volunteer(image, big, PIXEL_MM)
     for tissue, signal in SIGNALS.items():
         assert measured[tissue].si == pytest.approx(signal, rel=0.01)
-        assert measures.snr(measured[tissue].si, measured["air"].sd) == pytest.approx(signal / sigma, rel=0.05)
+        assert measures.snr_air(measured[tissue].si, measured["air"].sd) == pytest.approx(signal / sigma, rel=0.05)
 
 
 def test_magnitude_background_understates_the_noise():
@@ -76,7 +76,7 @@ def test_cnr_is_snr_minus_muscle_snr():
     assert len(tidy) == 3 * 3 * 7
     for (v, name), part in tidy.groupby(["volunteer", "set"]):
         part = part.set_index("tissue")
-        for tissue in rois.TISSUES:
+        for tissue in rois.ROI_TISSUES:
             assert part.loc[tissue, "CNR"] == pytest.approx(part.loc[tissue, "SNR"] - part.loc["muscle", "SNR"],
                                                             rel=1e-12, abs=1e-12)
             assert part.loc[tissue, "SNR"] == pytest.approx(part.loc[tissue, "SI"] / part.loc["air", "SD"])

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 from skimage.restoration import estimate_sigma as skimage_sigma
 
-from lumbarlib.noise import add_rician_noise, air_sigma, estimate_sigma, psnr_ssim, wavelet_sigma
+from lumbarlib.sim.noise import (
+    add_rician_noise,
+    air_sigma,
+    estimate_sigma,
+    psnr_ssim,
+    wavelet_sigma,
+)
 
 
 def test_air_is_rayleigh_and_bright_tissue_is_gaussian():
@@ -60,7 +66,8 @@ def test_air_reads_the_noise_where_fine_texture_fools_the_wavelet_estimate():
 @pytest.mark.parametrize("noise_level", [0.02, 0.05, 0.1])
 def test_dark_tissue_next_to_air_does_not_inflate_the_estimate_on_the_lumbar_phantom(noise_level):
     # muscle, bone and ligament fall below a loose air level at high noise; their Rician median reads high
-    from lumbarlib.phantom import render_slice, typical_anatomy
+    from lumbarlib.sim.anatomy import typical_anatomy
+    from lumbarlib.sim.phantom import render_slice
 
     spine = np.abs(render_slice(typical_anatomy(), "mid", matrix_scale=0.5).signal)
     noisy = add_rician_noise(spine / spine.max(), noise_level, np.random.default_rng(3))

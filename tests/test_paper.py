@@ -4,9 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lumbarlib import paper
-from lumbarlib.imagesets import SET_NAMES
-from lumbarlib.stats import COMPARISONS, comparison_label
+from lumbarlib.study import paper
+from lumbarlib.study.design import COMPARISONS, SET_NAMES, comparison_label
 
 # Cells where the printed CNR is not SNR_tissue - SNR_muscle (see data/README.md).
 MISPRINTS = {("disc", "double-fast"), ("cord", "dlr-triple-fast")}

@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from lumbarlib.params import ParameterError, check_choice, check_range, validate_parameters
+from lumbarlib.book.parameters import validate_parameters
+from lumbarlib.core.checks import ParameterError, check_choice, check_range
 
 
 @pytest.mark.parametrize(

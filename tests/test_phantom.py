@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 
-from lumbarlib.cohort import draw_cohort
-from lumbarlib.phantom import (DISCS, LABELS, LEVELS, SLICE_NAMES, TISSUES, Anatomy, Tissue, render_slice,
-                               tse_signal, typical_anatomy)
-from lumbarlib.protocol import PROTOCOLS, Protocol
+from lumbarlib.sim.anatomy import Anatomy, typical_anatomy
+from lumbarlib.sim.cohort import draw_cohort
+from lumbarlib.sim.labels import DISCS, LABELS, LEVELS, SLICE_NAMES
+from lumbarlib.sim.phantom import render_slice
+from lumbarlib.sim.tissues import TISSUE_PROPERTIES, Tissue, tse_signal
+from lumbarlib.study.protocol import PROTOCOLS, Protocol
 
 SCALE = 0.5  # quick grid: 160 x 192
 
@@ -46,7 +48,7 @@ def test_tse_signal_limits_and_monotonicity():
 
 
 def test_t2_weighted_contrast_order():
-    s = {name: tse_signal(t, PROTOCOLS["standard"]) for name, t in TISSUES.items()}
+    s = {name: tse_signal(t, PROTOCOLS["standard"]) for name, t in TISSUE_PROPERTIES.items()}
     assert s["csf"] > s["nucleus"] > s["cord"] > s["annulus"] > s["muscle"] > s["cortical_bone"]
     assert s["fat"] > 0.8 * s["csf"]  # fat is bright in TSE (J-coupling refocused)
 

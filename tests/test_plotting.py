@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lumbarlib.plotting import outline_window, show_image, spine_window, window
+from lumbarlib.ui.plotting import outline_window, show_image, spine_window, window
 
 PIXEL_MM = (0.9375, 0.703125)
 

@@ -4,8 +4,15 @@ import math
 
 import pytest
 
-from lumbarlib.params import ParameterError
-from lumbarlib.protocol import PROTOCOLS, Protocol, predicted_relative_snr, scan_time_s, scan_time_table, table1
+from lumbarlib.core.checks import ParameterError
+from lumbarlib.study.protocol import (
+    PROTOCOLS,
+    Protocol,
+    predicted_relative_snr,
+    scan_time_s,
+    scan_time_table,
+    table1,
+)
 
 
 def test_table1_values():

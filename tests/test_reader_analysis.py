@@ -11,22 +11,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lumbarlib.imagesets import SET_NAMES
-from lumbarlib.paper import load_table3
-from lumbarlib.reader_analysis import (
+from lumbarlib.readers.reader_analysis import (
     compare_scores,
     median_scores,
     paper_vs_sim,
     plot_scores,
     published_summary,
     score_summary,
-    table3_printed,
     summary_long,
+    table3_printed,
 )
-from lumbarlib.scores import COLUMNS, CRITERIA, CRITERION_LABELS
-from lumbarlib.stats import COMPARISONS
+from lumbarlib.readers.scores import COLUMNS, CRITERIA, CRITERION_LABELS
+from lumbarlib.study.design import COMPARISONS, SET_NAMES
+from lumbarlib.study.paper import load_table3
 
-# (volunteer 0, 1, 2) x three readers, per set, for the criterion "contrast"
+# (volunteer 1, 2, 3) x three readers, per set, for the criterion "contrast"
 HAND = {
     "standard": [(3, 3, 4), (3, 3, 3), (2, 3, 3)],  # medians 3, 3, 3
     "double-fast": [(2, 2, 3), (1, 2, 2), (2, 3, 3)],  # 2, 2, 3
@@ -42,23 +41,16 @@ HAND_MEAN_SD = {"standard": (3.0, 0.0), "double-fast": (7 / 3, np.sqrt(1 / 3)),
                 "dlr-triple-fast": (11 / 3, np.sqrt(1 / 3))}
 
 
-def hand_table() -> pd.DataFrame:
-    rows = []
-    for set_name, per_volunteer in HAND.items():
-        for v, triple in enumerate(per_volunteer):
-            for r, score in enumerate(triple):
-                rows.append((f"reader-{r}", v, set_name, "contrast", score, ""))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+@pytest.fixture
+def hand_table(score_table) -> pd.DataFrame:
+    """:data:`HAND` as a score table: three readers, three volunteers, the five sets, one criterion."""
+    per_set = np.array([HAND[name] for name in SET_NAMES])  # (set, volunteer, reader)
+    return score_table(per_set.transpose(2, 1, 0)[..., None], n_volunteers=3, criteria=("contrast",),
+                       reader="reader-{}")
 
 
-def constant_table(score: int = 3, n_volunteers: int = 6, n_readers: int = 3) -> pd.DataFrame:
-    rows = [(f"r{r}", v, s, c, score, "") for r in range(n_readers) for v in range(n_volunteers)
-            for s in SET_NAMES for c in CRITERIA]
-    return pd.DataFrame(rows, columns=list(COLUMNS))
-
-
-def test_medians_equal_the_hand_values():
-    medians = median_scores(hand_table())
+def test_medians_equal_the_hand_values(hand_table):
+    medians = median_scores(hand_table)
     assert set(medians["criterion"].astype(str)) == {"Contrast"}
     assert (medians["n_readers"] == 3).all()
     for set_name, expected in HAND_MEDIANS.items():
@@ -67,13 +59,13 @@ def test_medians_equal_the_hand_values():
 
 
 def test_median_of_two_readers_can_be_a_half():
-    table = pd.DataFrame([("a", 0, "standard", "artifact", 3, ""), ("b", 0, "standard", "artifact", 4, "")],
+    table = pd.DataFrame([("a", 1, "standard", "artifact", 3, ""), ("b", 1, "standard", "artifact", 4, "")],
                          columns=list(COLUMNS))
     assert median_scores(table)["score"].tolist() == [3.5]
 
 
-def test_table3_summary_equals_the_hand_values():
-    summary = score_summary(median_scores(hand_table()))
+def test_table3_summary_equals_the_hand_values(hand_table):
+    summary = score_summary(median_scores(hand_table))
     assert summary["criterion"].astype(str).tolist() == ["Contrast"]
     for set_name, (mean, sd) in HAND_MEAN_SD.items():
         assert summary[f"{set_name} mean"].iloc[0] == pytest.approx(mean)
@@ -82,15 +74,15 @@ def test_table3_summary_equals_the_hand_values():
     assert long["set"].tolist() == list(SET_NAMES)
 
 
-def test_sets_and_criteria_come_out_in_table3_order():
-    shuffled = constant_table(n_volunteers=2).sample(frac=1.0, random_state=np.random.RandomState(0))
+def test_sets_and_criteria_come_out_in_table3_order(score_table):
+    shuffled = score_table(3, n_volunteers=2).sample(frac=1.0, random_state=np.random.RandomState(0))
     summary = score_summary(median_scores(shuffled))
     assert summary["criterion"].astype(str).tolist() == [CRITERION_LABELS[c] for c in CRITERIA]
     assert [c[: -len(" mean")] for c in summary.columns if c.endswith(" mean")] == list(SET_NAMES)
 
 
-def test_all_equivalent_scores_give_no_significant_comparison():
-    medians = median_scores(constant_table(3))
+def test_all_equivalent_scores_give_no_significant_comparison(score_table):
+    medians = median_scores(score_table(3))
     q = compare_scores(medians)
     assert len(q) == len(CRITERIA) * len(COMPARISONS)
     assert not q["significant"].any()
@@ -100,8 +92,8 @@ def test_all_equivalent_scores_give_no_significant_comparison():
     assert np.allclose(summary.filter(like=" SD"), 0.0)
 
 
-def test_a_consistent_difference_is_significant():
-    table = constant_table(3, n_volunteers=10)
+def test_a_consistent_difference_is_significant(score_table):
+    table = score_table(3, n_volunteers=10)
     table.loc[table["set"] == "dlr-double-fast", "score"] = 5
     table.loc[table["set"] == "double-fast", "score"] = 1
     q = compare_scores(median_scores(table)).set_index(["criterion", "comparison"])
@@ -148,8 +140,8 @@ def test_a_reversed_difference_and_lost_significance_are_flagged():
     assert table.loc[("Perceived SNR", "standard vs dlr-double-fast"), "significance"] == "differ: paper significant"
 
 
-def test_fig4_draws_one_bar_per_criterion_and_set():
-    summary = score_summary(median_scores(hand_table()))
+def test_fig4_draws_one_bar_per_criterion_and_set(hand_table):
+    summary = score_summary(median_scores(hand_table))
     fig, ax = plt.subplots()
     plot_scores(ax, summary, title="hand-made scores", overlay=summary_long(summary))
     assert len(ax.patches) == len(SET_NAMES)
@@ -157,9 +149,9 @@ def test_fig4_draws_one_bar_per_criterion_and_set():
     plt.close(fig)
 
 
-def test_printed_table3_interleaves_paper_and_simulation():
+def test_printed_table3_interleaves_paper_and_simulation(score_table):
     published = load_table3()
-    summary = score_summary(median_scores(constant_table(3, n_volunteers=2)))
+    summary = score_summary(median_scores(score_table(3, n_volunteers=2)))
     printed = table3_printed(summary, published)
     assert printed["source"].tolist() == ["paper", "simulated"] * len(CRITERIA)
     assert printed["criterion"].tolist()[:2] == ["Perceived SNR", "Perceived SNR"]

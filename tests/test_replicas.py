@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from lumbarlib import replicas, rois
-from lumbarlib.protocol import PROTOCOLS
+from lumbarlib.analysis import replicas, rois
+from lumbarlib.study.protocol import PROTOCOLS
 
 SIGNAL = 3.0   # magnitude of the object
 NOISE_SD = 1.0  # complex noise SD per k-space sample (sigma^2 / 2 per component)
@@ -44,8 +44,8 @@ def test_replica_snr_matches_rician_analytic(single_coil):
     result, masks = single_coil
     # unitary FFT, one coil: image noise is complex Gaussian of SD NOISE_SD, NOISE_SD / sqrt(2) per component
     expected = rician_snr(SIGNAL, NOISE_SD / math.sqrt(2))
-    assert result.roi_snr(masks["fat"]) == pytest.approx(expected, rel=0.05)
-    assert np.nanmedian(result.snr[masks["fat"]]) == pytest.approx(expected, rel=0.05)
+    assert result.roi_replica_snr(masks["fat"]) == pytest.approx(expected, rel=0.05)
+    assert np.nanmedian(result.replica_snr_map[masks["fat"]]) == pytest.approx(expected, rel=0.05)
 
 
 def test_paper_measure_overstates_by_the_rayleigh_factor(single_coil):
@@ -63,7 +63,7 @@ def test_nex_averaging_raises_snr_by_sqrt_two():
     one = one["double-fast"]
     two = replicas.acquisition_replicas(protocol=PROTOCOLS["standard"], rng=np.random.default_rng(1), **high)
     two = two["standard"]
-    ratio = two.roi_snr(masks["fat"]) / one.roi_snr(masks["fat"])
+    ratio = two.roi_replica_snr(masks["fat"]) / one.roi_replica_snr(masks["fat"])
     assert ratio == pytest.approx(math.sqrt(2), rel=0.05)
 
 
@@ -77,7 +77,7 @@ def test_bands_acquire_only_their_columns_and_are_deterministic():
     np.testing.assert_array_equal(a.mean, b.mean)
     assert np.isnan(a.mean[:, 12:30]).all() and not np.isnan(a.mean[:, bands[1]]).any()
     with pytest.raises(ValueError, match="outside the acquired column bands"):
-        a.roi_snr(masks["fat"] | masks["air"])
+        a.roi_replica_snr(masks["fat"] | masks["air"])
 
 
 def test_processes_share_the_replicas():

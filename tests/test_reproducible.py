@@ -1,8 +1,7 @@
 """Running a notebook twice with the same parameters writes byte-identical tables."""
 
-import pytest
 
-from lumbarlib.run import run
+from lumbarlib.book.run import run
 
 CHEAP_NOTEBOOKS = ["00_overview", "01_acquisition"]
 

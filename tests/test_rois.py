@@ -5,25 +5,28 @@ import math
 import numpy as np
 import pytest
 
-from lumbarlib import phantom, rois
-from lumbarlib.cohort import draw_cohort
+from lumbarlib.analysis import rois
+from lumbarlib.sim import phantom
+from lumbarlib.sim.anatomy import Anatomy, typical_anatomy
+from lumbarlib.sim.cohort import draw_cohort
+from lumbarlib.sim.labels import LABELS, SLICE_NAMES
 
 PAPER_PIXEL_MM = (300.0 / 320, 270.0 / 384)
 
 
-def render_labels(anatomy: phantom.Anatomy, matrix_scale: float) -> tuple[np.ndarray, tuple[float, float]]:
+def render_labels(anatomy: Anatomy, matrix_scale: float) -> tuple[np.ndarray, tuple[float, float]]:
     slices = [phantom.render_slice(anatomy, name, matrix_scale=matrix_scale, oversample=1)
-              for name in phantom.SLICE_NAMES]
+              for name in SLICE_NAMES]
     return np.stack([s.labels for s in slices]), slices[0].pixel_mm
 
 
 # Volunteers at the edges of the anatomy ranges (narrow canal, thin discs, strong and flat lordosis),
 # then the first volunteers of the study's cohort.
 ANATOMIES = (
-    phantom.typical_anatomy(),
-    phantom.Anatomy(canal_ap_mm=12.0, disc_height_scale=0.7, lordosis_scale=1.5, conus_shift_mm=-15.0,
+    typical_anatomy(),
+    Anatomy(canal_ap_mm=12.0, disc_height_scale=0.7, lordosis_scale=1.5, conus_shift_mm=-15.0,
                     body_ap_mm=170.0, back_fat_mm=6.0, position_mm=-12.0, texture_seed=3),
-    phantom.Anatomy(canal_ap_mm=21.0, disc_height_scale=1.3, lordosis_scale=0.5, conus_shift_mm=20.0,
+    Anatomy(canal_ap_mm=21.0, disc_height_scale=1.3, lordosis_scale=0.5, conus_shift_mm=20.0,
                     body_ap_mm=250.0, back_fat_mm=40.0, position_mm=12.0, texture_seed=7),
 )
 
@@ -33,7 +36,7 @@ COHORT = tuple(draw_cohort(4, seed=0))
 
 @pytest.fixture(scope="module")
 def paper_grid():
-    return render_labels(phantom.typical_anatomy(), 1.0)
+    return render_labels(typical_anatomy(), 1.0)
 
 
 @pytest.mark.parametrize("aspect", [1 / 3, 0.5, 1.0, 2.0, 3.0])
@@ -53,7 +56,7 @@ def test_oval_area_on_anisotropic_grid(aspect):
 def test_placed_rois_have_the_paper_area(paper_grid):
     labels, pixel_mm = paper_grid
     placed = rois.place_rois(labels, pixel_mm)
-    assert list(placed) == ["air", *rois.TISSUES]
+    assert list(placed) == ["air", *rois.ROI_TISSUES]
     for roi in placed.values():
         assert roi.area_mm2(labels.shape[1:], pixel_mm) == pytest.approx(rois.ROI_AREA_MM2, rel=0.10)
 
@@ -69,19 +72,19 @@ def test_every_roi_lies_inside_its_structure(anatomy, matrix_scale):
         spec = rois.ROI_SPECS[tissue]
         slice_labels = labels[rois.SLICE_INDEX[spec.slice_name]]
         mask = roi.mask(slice_labels.shape, pixel_mm)
-        inside = np.isin(slice_labels[mask], [phantom.LABELS[n] for n in spec.labels])
+        inside = np.isin(slice_labels[mask], [LABELS[n] for n in spec.labels])
         assert inside.all(), f"volunteer {volunteer}: ROI {tissue} leaves {spec.labels}"
         assert roi.depth > 1.0
         assert roi.level == (spec.levels[0] if spec.levels else None) or roi.level in spec.levels
         if roi.level is not None:  # the centre lies within the level's vertebral body rows
-            rows = np.flatnonzero((slice_labels == phantom.LABELS[f"vertebra_{roi.level}"]).any(axis=1))
+            rows = np.flatnonzero((slice_labels == LABELS[f"vertebra_{roi.level}"]).any(axis=1))
             centre_row = roi.center_mm[0] / pixel_mm[0] - 0.5
             assert rows.min() <= centre_row <= rows.max()
 
 
 def test_roi_in_a_rectangle_is_centred_and_roomy():
     labels = np.zeros((2, 60, 80), dtype=np.int16)
-    labels[0, 10:41, 20:61] = phantom.LABELS["vertebra_L2"]  # 31 x 41 pixels of 1 mm
+    labels[0, 10:41, 20:61] = LABELS["vertebra_L2"]  # 31 x 41 pixels of 1 mm
     roi = rois.place_roi("vertebra", labels[0], (1.0, 1.0))
     assert roi.center_mm == pytest.approx((25.5, 40.5))
     assert roi.semi_axes_mm[0] == pytest.approx(roi.semi_axes_mm[1], rel=0.1)  # round when roomy
@@ -90,10 +93,10 @@ def test_roi_in_a_rectangle_is_centred_and_roomy():
 
 def test_thin_structure_gets_an_elongated_roi():
     labels = np.zeros((60, 80), dtype=np.int16)
-    labels[5:55, 30:36] = phantom.LABELS["vertebra_L2"]  # 50 mm tall, 6 mm wide
+    labels[5:55, 30:36] = LABELS["vertebra_L2"]  # 50 mm tall, 6 mm wide
     roi = rois.place_roi("vertebra", labels, (1.0, 1.0))
     assert roi.semi_axes_mm[0] > 2 * roi.semi_axes_mm[1]
-    assert np.all(labels[roi.mask(labels.shape, (1.0, 1.0))] == phantom.LABELS["vertebra_L2"])
+    assert np.all(labels[roi.mask(labels.shape, (1.0, 1.0))] == LABELS["vertebra_L2"])
 
 
 def test_manual_override_is_used(paper_grid):
@@ -113,14 +116,14 @@ def test_manual_roi_outside_the_image_is_refused(paper_grid):
 def test_missing_label_names_label_and_volunteer(paper_grid):
     labels, pixel_mm = paper_grid
     labels = labels.copy()
-    labels[labels == phantom.LABELS["cord"]] = phantom.LABELS["csf"]
+    labels[labels == LABELS["cord"]] = LABELS["csf"]
     with pytest.raises(ValueError, match=r"'cord' is missing in volunteer 4, slice 'mid'"):
         rois.place_rois(labels, pixel_mm, volunteer=4)
 
 
 def test_structure_too_small_is_refused():
     labels = np.zeros((40, 40), dtype=np.int16)
-    labels[10:13, 10:13] = phantom.LABELS["vertebra_L2"]
+    labels[10:13, 10:13] = LABELS["vertebra_L2"]
     with pytest.raises(ValueError, match="no 30 mm\\^2 oval fits"):
         rois.place_roi("vertebra", labels, (1.0, 1.0))
 

@@ -6,8 +6,14 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from lumbarlib.params import ParameterError
-from lumbarlib.run import NotebookFailed, WIDGET_MIME, run, strip_widgets, toc_notebooks
+from lumbarlib.book.run import (
+    WIDGET_MIME,
+    NotebookFailed,
+    run,
+    strip_widgets,
+    toc_notebooks,
+)
+from lumbarlib.core.checks import ParameterError
 
 TOC = """format: jb-book
 root: book/intro

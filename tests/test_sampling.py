@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lumbarlib.sampling import centre_block, phase_encode_mask
+from lumbarlib.sim.sampling import centre_block, phase_encode_mask
 
 
 def test_keeps_55_percent_of_lines_and_the_whole_centre():

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lumbarlib import scores as sc
-from lumbarlib.imagesets import SET_NAMES
+from lumbarlib.readers import scores as sc
+from lumbarlib.study.design import SET_NAMES
 
 HEADER = "reader,volunteer,set,criterion,score,time\n"
-GOOD = "ana,0,standard,perceived_snr,3,2024-05-01T10:00:00+00:00\n"
+GOOD = "ana,1,standard,perceived_snr,3,2024-05-01T10:00:00+00:00\n"
 
 
 def write(tmp_path, body: str, header: str = HEADER):
@@ -19,7 +19,7 @@ def write(tmp_path, body: str, header: str = HEADER):
 
 
 def test_good_file_round_trips(tmp_path):
-    body = GOOD + "ana,1,dlr-triple-fast,artifact,2,\nbo,0,standard,perceived_snr,5,\n"
+    body = GOOD + "ana,2,dlr-triple-fast,artifact,2,\nbo,1,standard,perceived_snr,5,\n"
     table = sc.read_scores(write(tmp_path, body))
     assert list(table.columns) == list(sc.COLUMNS)
     assert table["score"].tolist() == [3, 2, 5]
@@ -35,23 +35,24 @@ def test_good_file_round_trips(tmp_path):
 @pytest.mark.parametrize(
     ("bad_line", "problem"),
     [
-        ("ana,0,standard,perceived_snr,0,", "score '0'"),
-        ("ana,0,standard,perceived_snr,6,", "score '6'"),
-        ("ana,0,standard,perceived_snr,3.5,", "score '3.5'"),
-        ("ana,0,standard,perceived_snr,good,", "score 'good'"),
-        ("ana,0,standard,perceived_snr,,", "score ''"),
-        ("ana,0,quadruple-fast,perceived_snr,3,", "set 'quadruple-fast'"),
-        ("ana,0,standard,beauty,3,", "criterion 'beauty'"),
+        ("ana,1,standard,perceived_snr,0,", "score '0'"),
+        ("ana,1,standard,perceived_snr,6,", "score '6'"),
+        ("ana,1,standard,perceived_snr,3.5,", "score '3.5'"),
+        ("ana,1,standard,perceived_snr,good,", "score 'good'"),
+        ("ana,1,standard,perceived_snr,,", "score ''"),
+        ("ana,1,quadruple-fast,perceived_snr,3,", "set 'quadruple-fast'"),
+        ("ana,1,standard,beauty,3,", "criterion 'beauty'"),
         ("ana,-1,standard,perceived_snr,3,", "volunteer '-1'"),
+        ("ana,0,standard,perceived_snr,3,", "volunteer '0' is not an integer >= 1"),
         ("ana,two,standard,perceived_snr,3,", "volunteer 'two'"),
-        ("an a,0,standard,perceived_snr,3,", "reader 'an a'"),
-        ("ana,0,standard,perceived_snr,3,yesterday", "time 'yesterday'"),
-        ("ana,0,standard,perceived_snr,3", "5 fields, expected 6"),
-        ("ana,1,standard,contrast,4,", "duplicate of line 3"),
+        ("an a,1,standard,perceived_snr,3,", "reader 'an a'"),
+        ("ana,1,standard,perceived_snr,3,yesterday", "time 'yesterday'"),
+        ("ana,1,standard,perceived_snr,3", "5 fields, expected 6"),
+        ("ana,2,standard,contrast,4,", "duplicate of line 3"),
     ],
 )
 def test_each_bad_line_is_named_with_its_number(tmp_path, bad_line, problem):
-    body = GOOD + "ana,1,standard,contrast,4,\n" + bad_line + "\n"
+    body = GOOD + "ana,2,standard,contrast,4,\n" + bad_line + "\n"
     path = write(tmp_path, body)
     with pytest.raises(sc.ScoreFileError) as err:
         sc.read_scores(path)
@@ -68,7 +69,7 @@ def test_bad_header_is_line_1(tmp_path):
 
 
 def test_in_memory_table_names_the_row():
-    table = pd.DataFrame([["ana", 0, "standard", "sharpness", 9, ""]], columns=list(sc.COLUMNS))
+    table = pd.DataFrame([["ana", 1, "standard", "sharpness", 9, ""]], columns=list(sc.COLUMNS))
     with pytest.raises(sc.ScoreFileError, match="virtual, row 1: score 9"):
         sc.validate_scores(table, source="virtual")
     with pytest.raises(sc.ScoreFileError, match=r"missing column\(s\) \['time'\]"):
@@ -89,13 +90,13 @@ def six(score: int = 3) -> dict[str, int]:
 def test_answer_log_survives_a_dropped_object(tmp_path):
     path = tmp_path / "answers" / "ana.csv"
     log = sc.AnswerLog(path, "ana")
-    log.append(0, "standard", six(3))
-    log.append(1, "triple-fast", six(1))
+    log.append(1, "standard", six(3))
+    log.append(2, "triple-fast", six(1))
     del log  # the kernel dies: nothing is closed or flushed by hand
     again = sc.AnswerLog(path, "ana")
     assert not again.repaired
     assert len(again.scores) == 12
-    assert again.answered(1, "triple-fast") == six(1)
+    assert again.answered(2, "triple-fast") == six(1)
     assert sc.read_scores(path).equals(again.scores)
 
 
@@ -105,16 +106,16 @@ def test_answer_log_syncs_every_answer(tmp_path, monkeypatch):
     monkeypatch.setattr(sc.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
     log = sc.AnswerLog(tmp_path / "ana.csv", "ana")
     before = len(synced)
-    log.append(0, "standard", six(3))
-    log.append(0, "double-fast", six(2))
+    log.append(1, "standard", six(3))
+    log.append(1, "double-fast", six(2))
     assert len(synced) - before == 2
 
 
 def test_torn_last_line_is_cut_and_the_rest_kept(tmp_path):
     path = tmp_path / "ana.csv"
-    sc.AnswerLog(path, "ana").append(0, "standard", six(3))
+    sc.AnswerLog(path, "ana").append(1, "standard", six(3))
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write("ana,0,double-fast,perceived_s")  # the write that was interrupted
+        handle.write("ana,1,double-fast,perceived_s")  # the write that was interrupted
     log = sc.AnswerLog(path, "ana")
     assert log.repaired
     assert len(log.scores) == 6
@@ -124,19 +125,19 @@ def test_torn_last_line_is_cut_and_the_rest_kept(tmp_path):
 def test_log_refuses_a_second_answer_and_writes_nothing(tmp_path):
     path = tmp_path / "ana.csv"
     log = sc.AnswerLog(path, "ana")
-    log.append(0, "standard", six(3))
+    log.append(1, "standard", six(3))
     before = path.read_bytes()
     with pytest.raises(sc.ScoreFileError, match="duplicate"):
-        log.append(0, "standard", {"contrast": 4})
+        log.append(1, "standard", {"contrast": 4})
     with pytest.raises(sc.ScoreFileError, match="score 7"):
-        log.append(1, "standard", {"contrast": 7})
+        log.append(2, "standard", {"contrast": 7})
     assert path.read_bytes() == before
     assert len(log.scores) == 6
 
 
 def test_log_refuses_another_readers_file_and_bad_ids(tmp_path):
     path = tmp_path / "ana.csv"
-    sc.AnswerLog(path, "ana").append(0, "standard", six(3))
+    sc.AnswerLog(path, "ana").append(1, "standard", six(3))
     with pytest.raises(sc.ScoreFileError, match="holds answers of reader"):
         sc.AnswerLog(path, "bo")
     for bad in ("", "../etc", "a b", "x" * 41):
@@ -147,17 +148,17 @@ def test_log_refuses_another_readers_file_and_bad_ids(tmp_path):
 def test_every_set_name_is_accepted(tmp_path):
     log = sc.AnswerLog(tmp_path / "ana.csv", "ana")
     for name in SET_NAMES:
-        log.append(0, name, six(4))
+        log.append(1, name, six(4))
     assert set(log.scores["set"]) == set(SET_NAMES)
 
 
 def test_answer_folder_keeps_the_readers_who_finished(tmp_path):
     done = sc.AnswerLog(tmp_path / "ana.csv", "ana")
     half = sc.AnswerLog(tmp_path / "bo.csv", "bo")
-    for v in range(2):
+    for v in (1, 2):
         for name in SET_NAMES:
             done.append(v, name, six(4))
-    half.append(0, "standard", six(2))
+    half.append(1, "standard", six(2))
     folder = sc.read_answers(tmp_path, n_volunteers=2)
     assert folder.incomplete == {"bo": 6}
     assert set(folder.scores["reader"]) == {"ana"} and len(folder.scores) == 2 * len(SET_NAMES) * 6
@@ -171,8 +172,8 @@ def test_answer_folder_keeps_the_readers_who_finished(tmp_path):
 
 def test_score_distribution_counts_by_hand():
     table = pd.DataFrame(
-        [("a", 0, "standard", "contrast", 3, ""), ("b", 0, "standard", "contrast", 3, ""),
-         ("a", 0, "triple-fast", "contrast", 1, ""), ("a", 0, "triple-fast", "artifact", 5, "")],
+        [("a", 1, "standard", "contrast", 3, ""), ("b", 1, "standard", "contrast", 3, ""),
+         ("a", 1, "triple-fast", "contrast", 1, ""), ("a", 1, "triple-fast", "artifact", 5, "")],
         columns=list(sc.COLUMNS))
     counts = sc.score_distribution(table).set_index("set")
     assert list(counts.index) == list(SET_NAMES)

@@ -16,11 +16,19 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lumbarlib.dlr import DLRNet
-from lumbarlib.imagesets import StudyImages
-from lumbarlib.params import ParameterError
-from lumbarlib.phantom import SLICE_NAMES, render_slice, typical_anatomy
-from lumbarlib.static_slider import SliderAxis, SliderFrame, palette_png, slider_html, strength_slider_static
+from lumbarlib.core.checks import ParameterError
+from lumbarlib.dlr.network import DLRNet
+from lumbarlib.sim.anatomy import typical_anatomy
+from lumbarlib.sim.labels import SLICE_NAMES
+from lumbarlib.sim.phantom import render_slice
+from lumbarlib.study.imagesets import StudyImages
+from lumbarlib.ui.static_slider import (
+    SliderAxis,
+    SliderFrame,
+    palette_png,
+    slider_html,
+    strength_slider_static,
+)
 
 
 def tiny_png(value: int) -> bytes:

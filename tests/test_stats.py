@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from lumbarlib import stats
+from lumbarlib.analysis import stats
 
 
 def normal_two_sided(z: float) -> float:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lumbarlib.tables import download_link, table_path, write_table
+from lumbarlib.book.tables import download_link, table_path, write_table
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +36,7 @@ def test_link_points_to_the_html_tables_folder():
 
 
 def test_published_table_shows_dashes_for_missing_values_and_words_for_booleans(monkeypatch):
-    from lumbarlib import tables
+    from lumbarlib.book import tables
 
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))

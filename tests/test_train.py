@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import torch
 
-from lumbarlib import train as train_mod
-from lumbarlib import weights
-from lumbarlib.train import TrainConfig, save_run, train
+from lumbarlib.dlr import train as train_mod
+from lumbarlib.dlr import weights
+from lumbarlib.dlr.train import TrainConfig, save_run, train
 
 TINY = TrainConfig(steps=4, batch_size=2, patch_size=16, n_knees=1, slice_step=40, checkpoint_every=2)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lumbarlib import training_data as td
+from lumbarlib.dlr import training_data as td
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 from pydicom.data import get_testdata_file
 
-from lumbarlib.dlr import DLRNet
-from lumbarlib.user_image import denoise_file, read_image
+from lumbarlib.dlr.network import DLRNet
+from lumbarlib.dlr.user_image import denoise_file, read_image
 
 
 def test_reads_the_dicom_that_pydicom_ships():

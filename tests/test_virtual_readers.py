@@ -7,10 +7,8 @@ import pandas as pd
 import pytest
 from scipy import ndimage
 
-from lumbarlib.imagesets import SET_NAMES, StudyImages
-from lumbarlib.phantom import LABELS
-from lumbarlib.scores import CRITERIA, validate_scores
-from lumbarlib.virtual_readers import (
+from lumbarlib.readers.scores import CRITERIA, validate_scores
+from lumbarlib.readers.virtual_readers import (
     FEATURES,
     FWHM_PER_SIGMA,
     ReaderModel,
@@ -19,9 +17,11 @@ from lumbarlib.virtual_readers import (
     feature_differences,
     feature_summary,
     measure_image,
-    measure_study,
+    measure_images,
     score_study,
 )
+from lumbarlib.sim.labels import LABELS
+from lumbarlib.study.design import SET_NAMES
 
 SIGNAL = {"air": 0.0, "muscle": 0.3, "csf": 1.0, "cord": 0.5, "retroperitoneal_fat": 0.8,
           "nucleus_L4-L5": 0.9, "annulus_L4-L5": 0.35}
@@ -102,21 +102,18 @@ def test_streaks_raise_the_structured_error():
     assert streaked.structured_error > 3 * clean.structured_error
 
 
-def tiny_study(n_volunteers: int = 2) -> StudyImages:
+@pytest.fixture
+def tiny_study(study_factory):
+    """Two volunteers of the 48 x 48 tiny phantom, every set with its own noise SD."""
     truth, labels = tiny_phantom(48)
-    rng = np.random.default_rng(3)
     noise_sd = {"standard": 0.02, "double-fast": 0.028, "dlr-double-fast": 0.01, "triple-fast": 0.035,
                 "dlr-triple-fast": 0.012}
-    shape = (n_volunteers, 2, *truth.shape)
-    images = {
-        name: (truth + sd * rng.standard_normal(shape)).astype(np.float32) for name, sd in noise_sd.items()
-    }
-    return StudyImages(images=images, truth=np.broadcast_to(truth, shape).astype(np.float32),
-                       labels=np.broadcast_to(labels, shape).astype(np.int16), pixel_mm=(1.0, 1.0))
+    return study_factory(2, truth.shape, noise_sd=noise_sd, truth=truth, labels=labels, pixel_mm=(1.0, 1.0),
+                         seed=3)
 
 
-def test_study_features_put_the_standard_at_zero_and_noise_first():
-    measures = measure_study(tiny_study(), show_pbar=False)
+def test_study_features_put_the_standard_at_zero_and_noise_first(tiny_study):
+    measures = measure_images(tiny_study, show_pbar=False)
     assert len(measures) == 2 * 2 * len(SET_NAMES)
     features = feature_differences(measures)
     assert list(features.columns) == ["volunteer", "set", *FEATURES]
@@ -136,7 +133,7 @@ def test_feature_differences_follow_their_formulas():
                 "structured_error": 0.2}
     double_fast = {"noise_sd": 2.0, "edge_width_mm": 1.5, "contrast": 0.2, "detail_transfer": 0.8,
                    "structured_error": 0.4}
-    measures = pd.DataFrame([{"volunteer": 0, "slice": "mid", "set": name,
+    measures = pd.DataFrame([{"volunteer": 1, "slice": "mid", "set": name,
                               **(double_fast if name == "double-fast" else standard)} for name in SET_NAMES])
     row = feature_differences(measures).set_index("set").loc["double-fast"]
     assert row["snr"] == pytest.approx(-1.0)
@@ -167,7 +164,7 @@ def test_overall_is_the_weighted_mean_of_the_other_criteria():
 
 def zero_features(n_volunteers: int = 4) -> pd.DataFrame:
     return pd.DataFrame([{"volunteer": v, "set": s, **dict.fromkeys(FEATURES, 0.0)}
-                         for v in range(n_volunteers) for s in SET_NAMES])
+                         for v in range(1, n_volunteers + 1) for s in SET_NAMES])
 
 
 def test_no_difference_and_no_reader_noise_gives_all_equivalent():

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from lumbarlib import weights
-from lumbarlib.dlr import DLRNet
+from lumbarlib.dlr import weights
+from lumbarlib.dlr.network import DLRNet
 
 
 @pytest.fixture()
@@ -41,7 +41,7 @@ def test_altered_file_is_refused_with_a_clear_error(saved):
 
 
 def test_missing_file_is_refused_with_a_clear_error(tmp_path):
-    with pytest.raises(weights.WeightsError, match="missing.*lumbarlib.train"):
+    with pytest.raises(weights.WeightsError, match="missing.*lumbarlib.dlr.train"):
         weights.load_dlr(folder=tmp_path)
 
 

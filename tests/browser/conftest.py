@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lumbarlib.paths import build_dir
+from lumbarlib.core.paths import build_dir
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,7 +36,7 @@ def browser():
 def html_dir() -> Path:
     html = build_dir() / "html"
     if not (html / "index.html").exists():
-        pytest.fail(f"no built book at {html}: run `python -m lumbarlib.run --profile quick` first")
+        pytest.fail(f"no built book at {html}: run `python -m lumbarlib.book.run --profile quick` first")
     return html
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lumbarlib.paths import build_dir
+from lumbarlib.core.paths import build_dir
 
 pytestmark = pytest.mark.browser
 

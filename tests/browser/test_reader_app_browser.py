@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lumbarlib.imagesets import SET_NAMES, StudyImages
-from lumbarlib.lab import serve
-from lumbarlib.paths import BUILD_ENV, repo_dir
-from lumbarlib.reader_app import ENV_ANSWERS, ENV_IMAGES, ENV_SEED
-from lumbarlib.scores import CRITERIA, read_scores
+from lumbarlib.book.lab import serve
+from lumbarlib.core.paths import BUILD_ENV, repo_dir
+from lumbarlib.readers.scores import CRITERIA, read_scores
+from lumbarlib.study.design import SET_NAMES
+from lumbarlib.study.imagesets import StudyImages
+from lumbarlib.ui.reader_app import ENV_ANSWERS, ENV_IMAGES, ENV_SEED
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,7 @@ def tiny_study_file(path: Path) -> Path:
 
 @pytest.fixture
 def voila_app(tmp_path, monkeypatch):
-    """Voila serving only the reader app (lumbarlib.lab.serve: 127.0.0.1, a free port, always
+    """Voila serving only the reader app (lumbarlib.book.lab.serve: 127.0.0.1, a free port, always
     stopped), pointed at a tiny study and a temporary answers folder."""
     answers = tmp_path / "answers"
     monkeypatch.setenv(ENV_IMAGES, str(tiny_study_file(tmp_path / "study.npz")))

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lumbarlib import lab
-from lumbarlib.paths import build_dir
-from lumbarlib.static_slider import SliderAxis, SliderFrame, slider_html
+from lumbarlib.book import lab
+from lumbarlib.core.paths import build_dir
+from lumbarlib.ui.static_slider import SliderAxis, SliderFrame, slider_html
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,6 @@
+"""Stage 7, the book's machinery.
+
+The notebooks' parameters and profiles (``parameters``), the papermill runner (``run``),
+CSV tables behind every table shown (``tables``), the Voila lab (``lab``) and the
+benchmarks (``bench``).
+"""

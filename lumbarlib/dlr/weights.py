@@ -1,0 +1,95 @@
+"""The DLR's shipped weights: saving them with their SHA-256, loading them only if intact.
+
+The book never trains: ``data/dlr_weights.pt`` holds the trained network (about 2 MB),
+``data/dlr_weights.sha256`` its hash (``sha256sum`` format), beside the exact training
+configuration (``data/dlr_training_config.json``) and the loss log
+(``data/dlr_loss_log.csv``). Retraining is ``python -m lumbarlib.dlr.train``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import torch
+
+from lumbarlib.core.checks import check_choice
+from lumbarlib.core.paths import shipped_data_dir
+from lumbarlib.dlr.network import DLRNet
+
+WEIGHTS_FILE = "dlr_weights.pt"
+HASH_FILE = "dlr_weights.sha256"
+CONFIG_FILE = "dlr_training_config.json"
+LOSS_LOG_FILE = "dlr_loss_log.csv"
+RETRAIN_HINT = "retrain with `python -m lumbarlib.dlr.train --out data` (see data/README.md)"
+
+
+class WeightsError(ValueError):
+    """The weights file is missing, altered or does not fit the network."""
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def devices() -> tuple[str, ...]:
+    """Devices the network can run on here: ``"cpu"``, plus ``"cuda"`` when present."""
+    return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
+
+
+def save_weights(net: DLRNet, folder: Path) -> str:
+    """Write ``net``'s parameters to ``folder/dlr_weights.pt`` and the hash file; returns the hash.
+
+    The file holds ``{"n_blocks": int, "state_dict": ...}`` in fp32 on the CPU; the same
+    weights always give the same bytes.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in net.state_dict().items()}
+    buffer = io.BytesIO()
+    torch.save({"n_blocks": net.n_blocks, "state_dict": state}, buffer)
+    (folder / WEIGHTS_FILE).write_bytes(buffer.getvalue())
+    digest = sha256(folder / WEIGHTS_FILE)
+    (folder / HASH_FILE).write_text(f"{digest}  {WEIGHTS_FILE}\n", encoding="utf-8")
+    return digest
+
+
+def load_dlr(device: str = "cpu", folder: Path | None = None) -> DLRNet:
+    """The trained DLR, checked against its SHA-256, in eval mode on ``device``.
+
+    Parameters
+    ----------
+    device : str
+        ``"cpu"`` or, where present, ``"cuda"``.
+    folder : Path, optional
+        Where ``dlr_weights.pt`` and ``dlr_weights.sha256`` are (default: ``data/``).
+
+    Raises
+    ------
+    WeightsError
+        If a file is missing, the hash differs (the file was altered or truncated), or
+        the stored tensors do not fit the network, with what to do about it.
+    """
+    check_choice("device", device, devices())
+    folder = Path(folder) if folder is not None else shipped_data_dir()
+    weights, hash_file = folder / WEIGHTS_FILE, folder / HASH_FILE
+    for path in (weights, hash_file):
+        if not path.is_file():
+            raise WeightsError(f"DLR weights: {path} is missing; {RETRAIN_HINT}")
+    expected = hash_file.read_text(encoding="utf-8").split()[0].lower()
+    actual = sha256(weights)
+    if actual != expected:
+        raise WeightsError(
+            f"DLR weights: SHA-256 of {weights} is {actual}, but {hash_file} expects {expected}; "
+            f"the file was altered or damaged: restore it from the repository or {RETRAIN_HINT}"
+        )
+    stored = torch.load(weights, map_location="cpu", weights_only=True)
+    net = DLRNet(n_blocks=stored["n_blocks"])
+    try:
+        net.load_state_dict(stored["state_dict"])
+    except RuntimeError as err:
+        raise WeightsError(f"DLR weights: {weights} does not fit the network ({err}); {RETRAIN_HINT}") from err
+    net.requires_grad_(False)
+    return net.eval().to(device)

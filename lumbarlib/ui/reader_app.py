@@ -1,0 +1,424 @@
+"""The reader app: a blinded, resumable scoring interface for people (ipywidgets, served by Voila).
+
+Reproduces the reading of the paper's "Qualitative image analysis" :cite:`kashiwagi2022lumbar`
+as a classroom exercise: the standard image of a volunteer beside a test image of the same
+volunteer and slice (one of the five sets, the standard itself included), in a random
+order seeded per reader, with the set names hidden and one window/level for both. The
+reader scores six criteria on the paper's five-point scale; each image's scores are
+appended to the reader's CSV and synced to disk before the next image shows
+(:class:`lumbarlib.readers.scores.AnswerLog`), so closing the page or losing the kernel loses
+nothing: the same reader id resumes at the first image not fully scored. When all images
+are scored the app shows the reader's mean scores beside those of the other readers.
+
+Served with ``voila notebooks/reader_app.ipynb``; the images file and the answers folder
+come from the arguments of :func:`build_app` or from the environment variables
+:data:`ENV_IMAGES`, :data:`ENV_ANSWERS` and :data:`ENV_SEED`.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from lumbarlib.core.checks import check_range
+from lumbarlib.core.paths import build_dir, tables_dir
+from lumbarlib.readers.reader_analysis import (
+    median_scores,
+    plot_scores,
+    score_summary,
+    summary_long,
+)
+from lumbarlib.readers.scores import (
+    CRITERIA,
+    CRITERION_LABELS,
+    SCALE,
+    AnswerLog,
+    ScoreFileError,
+    check_reader_id,
+    read_scores,
+)
+from lumbarlib.sim.labels import SLICE_NAMES
+from lumbarlib.study.design import SET_NAMES
+from lumbarlib.study.imagesets import StudyImages, study_path
+from lumbarlib.ui.plotting import show_image, use_style, window
+
+ENV_IMAGES = "LUMBARLIB_READER_IMAGES"
+"""Path of the StudyImages file to read (default ``<build>/data/study_images.npz``)."""
+
+ENV_ANSWERS = "LUMBARLIB_READER_DIR"
+"""Folder of the readers' answer files (default ``<build>/readers``)."""
+
+ENV_SEED = "LUMBARLIB_READER_SEED"
+"""Seed of the presentation order (default 0); each reader's order also depends on their id."""
+
+SLICE_TITLES = {"mid": "midsagittal", "para": "right paramedian"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One image to score: its place in the reader's order and, hidden from the reader, what it is."""
+
+    position: int
+    volunteer: int
+    set_name: str
+
+    def label(self, total: int) -> str:
+        """What the reader sees: the position only, never the set."""
+        return f"Image {self.position + 1} of {total}"
+
+
+def presentation_order(n_volunteers: int, *, seed: int, reader_id: str) -> list[Item]:
+    """Every (volunteer, set) once, in a random order fixed by ``seed`` and the reader id.
+
+    The order is drawn from ``np.random.default_rng([seed, crc32(reader_id)])``, so the same
+    reader always resumes in the same order while different readers get different orders.
+    """
+    check_range("n_volunteers", n_volunteers, 1, integer=True)
+    check_range("seed", seed, 0, integer=True)
+    check_reader_id(reader_id)
+    rng = np.random.default_rng([seed, zlib.crc32(reader_id.encode("utf-8"))])
+    pairs = [(v, s) for v in range(1, n_volunteers + 1) for s in SET_NAMES]
+    order = rng.permutation(len(pairs))
+    return [Item(k, pairs[i][0], pairs[i][1]) for k, i in enumerate(order)]
+
+
+class ReadingSession:
+    """One reader's progress through a study: the order, the answers on disk, what comes next.
+
+    Parameters
+    ----------
+    study : StudyImages
+        The five image sets.
+    reader_id : str
+        Names the answer file ``<answers_dir>/<reader_id>.csv``.
+    answers_dir : Path
+        Folder of the answer files (created if needed).
+    seed : int
+        Seed of the presentation order.
+    """
+
+    def __init__(self, study: StudyImages, reader_id: str, answers_dir: Path | str, *, seed: int = 0) -> None:
+        check_reader_id(reader_id)
+        missing = [s for s in SET_NAMES if s not in study.images]
+        if missing:
+            raise ValueError(f"the study lacks image set(s) {missing}; the reading needs all of {list(SET_NAMES)}")
+        self.study = study
+        self.reader_id = reader_id
+        self.answers_dir = Path(answers_dir)
+        self.items = presentation_order(study.truth.shape[0], seed=seed, reader_id=reader_id)
+        self.log = AnswerLog(self.answers_dir / f"{reader_id}.csv", reader_id)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    def pending(self, item: Item) -> list[str]:
+        """Criteria of ``item`` not yet on file."""
+        done = self.log.answered(item.volunteer, item.set_name)
+        return [c for c in CRITERIA if c not in done]
+
+    def next_item(self) -> Item | None:
+        """The first image in the reader's order with a criterion not yet scored (None when done)."""
+        return next((item for item in self.items if self.pending(item)), None)
+
+    @property
+    def n_done(self) -> int:
+        return sum(not self.pending(item) for item in self.items)
+
+    def record(self, item: Item, scores: Mapping[str, int]) -> None:
+        """Append the scores of ``item``'s pending criteria (synced to disk before returning).
+
+        Raises
+        ------
+        ValueError
+            If ``scores`` lacks a pending criterion or a score is not 1-5; nothing is written.
+        """
+        if item not in self.items:
+            raise ValueError(f"{item!r} is not in this reader's order")
+        pending = self.pending(item)
+        missing = [c for c in pending if c not in scores]
+        if missing:
+            raise ValueError(f"scores lack criteria {missing}; all six are needed before saving")
+        self.log.append(item.volunteer, item.set_name, {c: scores[c] for c in pending})
+
+    def other_scores(self) -> tuple[pd.DataFrame, list[str]]:
+        """Scores of the other readers' files in the answers folder, and the files skipped as unreadable."""
+        frames, skipped = [], []
+        for path in sorted(self.answers_dir.glob("*.csv")):
+            if path == self.log.path:
+                continue
+            try:
+                frames.append(read_scores(path))
+            except ScoreFileError as err:
+                skipped.append(str(err))
+        frames = [f for f in frames if not f.empty]
+        return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), skipped
+
+
+def render_pair(
+    reference: np.ndarray,
+    test: np.ndarray,
+    *,
+    pixel_mm: tuple[float, float],
+    vmin: float,
+    vmax: float,
+    slice_title: str,
+) -> bytes:
+    """PNG of the standard image beside the test image, one window for both."""
+    fig = Figure(figsize=(10.0, 4.6), layout="constrained")
+    axes = fig.subplots(1, 2)
+    show_image(axes[0], reference, pixel_mm=pixel_mm, title=f"Reference: standard ({slice_title})",
+               vmin=vmin, vmax=vmax, colorbar=False)
+    show_image(axes[1], test, pixel_mm=pixel_mm, title=f"Test image ({slice_title})", vmin=vmin, vmax=vmax)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()
+
+
+def mean_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Mean and SD per criterion and set of the readers' median scores (long form of Table 3)."""
+    return summary_long(score_summary(median_scores(scores)))
+
+
+def results_figure(mine: pd.DataFrame, others: pd.DataFrame | None, others_label: str) -> bytes:
+    """PNG of the other readers' mean scores (bars, SD) with this reader's means as markers.
+
+    Both tables come from :func:`mean_scores`; without others, this reader's means are the bars.
+    """
+    fig = Figure(figsize=(10.0, 4.8), layout="constrained")
+    ax = fig.subplots()
+    if others is None:
+        plot_scores(ax, mine, title="Your mean scores (no other readers yet)")
+    else:
+        plot_scores(ax, others, title=f"Your mean scores (markers) against {others_label} (bars)",
+                    overlay=mine, overlay_label="you")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    return buffer.getvalue()
+
+
+def results_table(mine: pd.DataFrame, others: pd.DataFrame | None) -> pd.DataFrame:
+    """This reader's mean score per criterion and set beside the others' (tables of :func:`mean_scores`)."""
+    table = mine[["criterion", "set", "mean"]].rename(columns={"mean": "you"})
+    if others is not None:
+        theirs = others[["criterion", "set", "mean"]].rename(columns={"mean": "others"})
+        table = table.merge(theirs, on=["criterion", "set"], how="left")
+    return table
+
+
+class ReaderApp:
+    """The widgets of the reading: sign-in, the image pair with window/level, six scores, results.
+
+    Parameters
+    ----------
+    study : StudyImages
+        The five image sets.
+    answers_dir : Path
+        Folder of the answer files.
+    seed : int
+        Seed of the presentation order.
+    """
+
+    def __init__(self, study: StudyImages, answers_dir: Path | str, *, seed: int = 0) -> None:
+        check_range("seed", seed, 0, integer=True)
+        self.study = study
+        self.answers_dir = Path(answers_dir)
+        self.seed = seed
+        self.session: ReadingSession | None = None
+        self.item: Item | None = None
+        self._paused = False
+
+        self.reader_box = widgets.Text(placeholder="your reader id, e.g. student-07", description="Reader id")
+        self.start_button = widgets.Button(description="Start or resume", button_style="primary")
+        self.start_button.on_click(self._start)
+        self.message = widgets.HTML()
+        self.header = widgets.HTML()
+        self.slice_choice = widgets.ToggleButtons(
+            options=[(SLICE_TITLES.get(name, name), name) for name in SLICE_NAMES], description="Slice"
+        )
+        self.level = widgets.FloatSlider(description="Level", continuous_update=False, readout_format=".3g")
+        self.width = widgets.FloatSlider(description="Window", continuous_update=False, readout_format=".3g")
+        self.reset_window = widgets.Button(description="Reset window")
+        self.picture = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.choices = {
+            c: widgets.ToggleButtons(
+                options=[(f"{k} {word}", k) for k, word in SCALE.items()], value=None,
+                style={"button_width": "150px"}, layout=widgets.Layout(margin="0 0 0 8px"),
+            )
+            for c in CRITERIA
+        }
+        self.save_button = widgets.Button(description="Save and next", button_style="success", disabled=True)
+        self.save_button.on_click(self._save)
+        for choice in self.choices.values():
+            choice.observe(self._update_save, names="value")
+        for control in (self.slice_choice, self.level, self.width):
+            control.observe(self._draw, names="value")
+        self.reset_window.on_click(lambda _: self._set_window())
+        self.results = widgets.VBox()
+        self.reading = widgets.VBox(
+            [
+                self.header,
+                self.slice_choice,
+                widgets.HBox([self.level, self.width, self.reset_window]),
+                self.picture,
+                widgets.HTML("<b>Test image relative to the reference</b>"),
+                *[
+                    widgets.HBox([widgets.Label(CRITERION_LABELS[c], layout=widgets.Layout(width="170px")),
+                                  self.choices[c]])
+                    for c in CRITERIA
+                ],
+                self.save_button,
+            ],
+            layout=widgets.Layout(display="none"),
+        )
+        self.widget = widgets.VBox([
+            widgets.HTML(
+                "<h3>Blinded reading: test image against the standard</h3>"
+                "<p>Score each test image relative to the standard image on its left: "
+                "1 obviously inferior, 2 slightly inferior, 3 equivalent, 4 slightly superior, "
+                "5 obviously superior. Every answer is saved at once; enter the same reader id "
+                "to resume.</p>"
+            ),
+            widgets.HBox([self.reader_box, self.start_button]),
+            self.message,
+            self.reading,
+            self.results,
+        ])
+
+    def _start(self, _=None) -> None:
+        reader_id = self.reader_box.value.strip()
+        try:
+            self.session = ReadingSession(self.study, reader_id, self.answers_dir, seed=self.seed)
+        except ValueError as err:
+            self.message.value = f"<p style='color:#b00'>{html.escape(str(err))}</p>"
+            return
+        note = " (an unfinished last answer was discarded)" if self.session.log.repaired else ""
+        self.message.value = (
+            f"<p>Reader <b>{html.escape(reader_id)}</b>: {self.session.n_done} of {self.session.total} "
+            f"images scored{note}. Answers are kept in {html.escape(str(self.session.log.path))}.</p>"
+        )
+        self._show_next()
+
+    def _show_next(self) -> None:
+        assert self.session is not None
+        self.item = self.session.next_item()
+        if self.item is None:
+            self.reading.layout.display = "none"
+            self._show_results()
+            return
+        stored = self.session.log.answered(self.item.volunteer, self.item.set_name)
+        for criterion, choice in self.choices.items():
+            choice.value = stored.get(criterion)
+            choice.disabled = criterion in stored
+        self.header.value = (
+            f"<h4>{self.item.label(self.session.total)} &middot; "
+            f"{self.session.n_done} of {self.session.total} images scored</h4>"
+        )
+        self._set_window()
+        self.reading.layout.display = "flex"
+        self._update_save()
+
+    def _pair(self) -> tuple[np.ndarray, np.ndarray]:
+        assert self.item is not None
+        s = SLICE_NAMES.index(self.slice_choice.value)
+        index = self.item.volunteer - 1
+        return self.study.images["standard"][index, s], self.study.images[self.item.set_name][index, s]
+
+    def _set_window(self) -> None:
+        if self.item is None:
+            return
+        low, high = window(list(self._pair()))
+        high = max(high, low + 1e-6)
+        self._paused = True
+        self.level.min = self.width.min = 0.0
+        self.level.max = self.width.max = 2.0 * high
+        self.width.min = high / 100.0
+        self.level.step = self.width.step = high / 200.0
+        self.level.value, self.width.value = (low + high) / 2.0, high - low
+        self._paused = False
+        self._draw()
+
+    def _draw(self, _=None) -> None:
+        if self.item is None or self._paused:
+            return
+        reference, test = self._pair()
+        half = self.width.value / 2.0
+        title = SLICE_TITLES.get(self.slice_choice.value, self.slice_choice.value)
+        self.picture.value = render_pair(
+            reference, test, pixel_mm=self.study.pixel_mm, vmin=self.level.value - half,
+            vmax=self.level.value + half, slice_title=title,
+        )
+
+    def _update_save(self, _=None) -> None:
+        self.save_button.disabled = self.item is None or any(c.value is None for c in self.choices.values())
+
+    def _save(self, _=None) -> None:
+        assert self.session is not None and self.item is not None
+        scores = {c: int(choice.value) for c, choice in self.choices.items()}
+        self.session.record(self.item, scores)
+        self.message.value = (
+            f"<p>Saved {self.item.label(self.session.total).lower()}: {self.session.n_done} of "
+            f"{self.session.total} images scored.</p>"
+        )
+        self._show_next()
+
+    def _show_results(self) -> None:
+        assert self.session is not None
+        others, skipped = self.session.other_scores()
+        label = "the other readers"
+        virtual = tables_dir() / "reader_scores_virtual.csv"
+        if others.empty and virtual.exists():
+            others, label = read_scores(virtual), "the virtual readers (a model, not people)"
+        n_others = others["reader"].nunique() if not others.empty else 0
+        mine = mean_scores(self.session.log.scores)
+        theirs = mean_scores(others) if n_others else None
+        notes = "".join(f"<li>skipped: {html.escape(s)}</li>" for s in skipped)
+        table = results_table(mine, theirs)
+        self.results.children = [
+            widgets.HTML(
+                f"<h4>All {self.session.total} images scored. Thank you.</h4>"
+                f"<p>Mean score per criterion and image set, the set names now revealed "
+                f"({n_others} other reader(s)).</p>" + (f"<ul>{notes}</ul>" if notes else "")
+            ),
+            widgets.Image(value=results_figure(mine, theirs, label), format="png"),
+            widgets.HTML(table.to_html(index=False, float_format="{:.2f}".format)),
+        ]
+
+
+def build_app(
+    images_path: Path | str | None = None,
+    answers_dir: Path | str | None = None,
+    seed: int | None = None,
+) -> widgets.Widget:
+    """The reader app's widget, reading its inputs from the arguments or the environment.
+
+    Parameters
+    ----------
+    images_path : Path, optional
+        A StudyImages file with the five sets; default ``$LUMBARLIB_READER_IMAGES`` or
+        ``<build>/data/study_images.npz`` (written by the DLR chapter).
+    answers_dir : Path, optional
+        Folder of the answer files; default ``$LUMBARLIB_READER_DIR`` or ``<build>/readers``.
+    seed : int, optional
+        Seed of the presentation order; default ``$LUMBARLIB_READER_SEED`` or 0.
+    """
+    use_style()
+    images_path = Path(images_path or os.environ.get(ENV_IMAGES) or study_path())
+    answers_dir = Path(answers_dir or os.environ.get(ENV_ANSWERS) or build_dir() / "readers")
+    seed = int(seed if seed is not None else os.environ.get(ENV_SEED, 0))
+    if not images_path.exists():
+        return widgets.HTML(
+            f"<p style='color:#b00'>No images at {html.escape(str(images_path))}. Run the book's chapters up to "
+            f"the DLR chapter (it writes study_images.npz), or point {ENV_IMAGES} at a StudyImages file.</p>"
+        )
+    return ReaderApp(StudyImages.load(images_path), answers_dir, seed=seed).widget
