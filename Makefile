@@ -12,11 +12,11 @@ CHROMIUM := /usr/bin/chromium
 # pip's notices about the machine's optional local indexes are noise here
 PIPQUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: help venv book test unit notebooks browser bench lab browser-deps clean
+.PHONY: help venv book test lint bench lab browser-deps clean
 
 help:
 	@echo "make book   build the whole book at the paper's size (_build/html/index.html)"
-	@echo "make test   unit tests, quick notebooks, strict book build, browser checks"
+	@echo "make test   lint, unit tests, quick notebooks, strict book build, browser checks"
 	@echo "make lab    serve the interactive chapters and the reader app with Voila"
 	@echo "make bench  run the benchmarks (results in _build/bench.json; installs Debian's bart to compare with)"
 
@@ -32,7 +32,13 @@ venv: $(STAMP)
 book: venv
 	$(PY) -m lumbarlib.book.run --profile paper
 
-test: venv browser-deps
+LINTED := lumbarlib tests benchmarks notebooks
+
+lint: venv
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
+
+test: venv browser-deps lint
 	$(PY) -m pytest -q -m "not browser" tests
 	$(PY) -m lumbarlib.book.run --profile quick --strict
 	$(PY) -m pytest -q -m browser tests

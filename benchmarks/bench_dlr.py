@@ -56,7 +56,11 @@ def main() -> None:
 
     slice_flop = flops(net, *slice_image.shape)
     tile_flop = flops(net, *tile.shape)
-    for fn in (lambda: a @ b, lambda: denoise(slice_image, sigma=sigma, net=net), lambda: denoise(tile, sigma=sigma, net=net)):
+    for fn in (
+        lambda: a @ b,
+        lambda: denoise(slice_image, sigma=sigma, net=net),
+        lambda: denoise(tile, sigma=sigma, net=net),
+    ):
         fn()  # warm-up: thread pools, oneDNN kernels
     matmul, slice_s, tile_s = [], [], []
     for _ in range(ROUNDS):
@@ -70,18 +74,28 @@ def main() -> None:
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"fp32 matmul ({MATMUL_N}^3): {peak:.1f} GFLOP/s (median of {ROUNDS} rounds)")
-    print(f"DLR work: {slice_flop / 1e9:.1f} GFLOP per {slice_image.shape[0]}x{slice_image.shape[1]} slice, "
-          f"{tile_flop / 1e9:.2f} GFLOP per {TILE}x{TILE} tile")
-    print(f"slice ({slice_image.shape[0]}x{slice_image.shape[1]}): {statistics.median(slice_s) * 1e3:.0f} ms, "
-          f"{slice_rate:.1f} GFLOP/s = {slice_rate / peak:.2f} of matmul")
-    print(f"tile ({TILE}x{TILE}): {statistics.median(tile_s) * 1e3:.1f} ms median "
-          f"({statistics.median(tile_s) / TILE_TARGET_S:.2f} of the {TILE_TARGET_S * 1e3:.0f} ms target), "
-          f"{tile_rate:.1f} GFLOP/s = {tile_rate / peak:.2f} of matmul")
-    print(f"tile's {tile_flop / 1e9:.2f} GFLOP at the matmul rate: {tile_flop / peak / 1e6:.1f} ms; "
-          f"the {TILE_TARGET_S * 1e3:.0f} ms target needs {tile_flop / TILE_TARGET_S / 1e9:.0f} GFLOP/s")
+    print(
+        f"DLR work: {slice_flop / 1e9:.1f} GFLOP per {slice_image.shape[0]}x{slice_image.shape[1]} slice, "
+        f"{tile_flop / 1e9:.2f} GFLOP per {TILE}x{TILE} tile"
+    )
+    print(
+        f"slice ({slice_image.shape[0]}x{slice_image.shape[1]}): {statistics.median(slice_s) * 1e3:.0f} ms, "
+        f"{slice_rate:.1f} GFLOP/s = {slice_rate / peak:.2f} of matmul"
+    )
+    print(
+        f"tile ({TILE}x{TILE}): {statistics.median(tile_s) * 1e3:.1f} ms median "
+        f"({statistics.median(tile_s) / TILE_TARGET_S:.2f} of the {TILE_TARGET_S * 1e3:.0f} ms target), "
+        f"{tile_rate:.1f} GFLOP/s = {tile_rate / peak:.2f} of matmul"
+    )
+    print(
+        f"tile's {tile_flop / 1e9:.2f} GFLOP at the matmul rate: {tile_flop / peak / 1e6:.1f} ms; "
+        f"the {TILE_TARGET_S * 1e3:.0f} ms target needs {tile_flop / TILE_TARGET_S / 1e9:.0f} GFLOP/s"
+    )
     print(f"sigma estimate on the slice (not in the figures above): {estimate_s * 1e3:.1f} ms")
-    print(f"dlr_slice_efficiency: {slice_rate:.1f} GFLOP/s ({slice_rate / peak:.2f} of the {peak:.1f} GFLOP/s "
-          f"fp32 matmul peak; target {EFFICIENCY_TARGET})")
+    print(
+        f"dlr_slice_efficiency: {slice_rate:.1f} GFLOP/s ({slice_rate / peak:.2f} of the {peak:.1f} GFLOP/s "
+        f"fp32 matmul peak; target {EFFICIENCY_TARGET})"
+    )
 
 
 if __name__ == "__main__":

@@ -51,20 +51,31 @@ def main() -> None:
     noise = time_assignments(widget.controls["noise_factor"], [0.5, 2.0, 1.5, 0.75, 1.0])
     cs = time_assignments(widget.controls["cs_factor"], [1.8, 2.5])
     print(f"tile {tile_shape[0]} x {tile_shape[1]}, {len(strength)} strength settings")
-    print(f"strength slider: median {statistics.median(strength):.0f} ms, "
-          f"min {min(strength):.0f} ms, max {max(strength):.0f} ms")
+    print(
+        f"strength slider: median {statistics.median(strength):.0f} ms, "
+        f"min {min(strength):.0f} ms, max {max(strength):.0f} ms"
+    )
     print(f"noise-level slider (re-acquires, fully sampled): median {statistics.median(noise):.0f} ms")
-    print(f"CS-factor slider (re-acquires, {explorer.cs_iterations} CS iterations): "
-          f"median {statistics.median(cs):.0f} ms")
+    print(
+        f"CS-factor slider (re-acquires, {explorer.cs_iterations} CS iterations): median {statistics.median(cs):.0f} ms"
+    )
     for name, (strengths, noise_levels) in STATIC_SLIDERS.items():
         start = time.perf_counter()
-        page = strength_slider_static(strengths=strengths, noise_factors=noise_levels, study=study, seed=SEED,
-                                      noise_sd=explorer.noise_sd, show_pbar=False)
+        page = strength_slider_static(
+            strengths=strengths,
+            noise_factors=noise_levels,
+            study=study,
+            seed=SEED,
+            noise_sd=explorer.noise_sd,
+            show_pbar=False,
+        )
         seconds = time.perf_counter() - start
         n_frames = len(strengths) * len(noise_levels)
         size = len(page.data.encode("utf-8"))
-        print(f"static slider, {name}: {n_frames} frames, {size / 1e6:.2f} MB of page, "
-              f"{size / n_frames / 1e3:.0f} kB per frame, built in {seconds:.1f} s")
+        print(
+            f"static slider, {name}: {n_frames} frames, {size / 1e6:.2f} MB of page, "
+            f"{size / n_frames / 1e3:.0f} kB per frame, built in {seconds:.1f} s"
+        )
     median = statistics.median(strength)
     print(f"preview_latency_median: {median:.0f} ms ({median / TARGET_MS:.2f} of the {TARGET_MS:.0f} ms target)")
 

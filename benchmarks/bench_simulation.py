@@ -61,8 +61,21 @@ def bart_pics(kspace: np.ndarray, maps: np.ndarray, lamda: float, iterations: in
         tmp = Path(tmp)
         write_cfl(tmp / "k", np.transpose(kspace, (1, 2, 0))[:, :, None, :])
         write_cfl(tmp / "s", np.transpose(maps, (1, 2, 0))[:, :, None, :])
-        cmd = ["bart", "pics", "-l1", "-r", f"{lamda:.8g}", "-i", str(iterations), "-w", "1", "-n",
-               str(tmp / "k"), str(tmp / "s"), str(tmp / "x")]
+        cmd = [
+            "bart",
+            "pics",
+            "-l1",
+            "-r",
+            f"{lamda:.8g}",
+            "-i",
+            str(iterations),
+            "-w",
+            "1",
+            "-n",
+            str(tmp / "k"),
+            str(tmp / "s"),
+            str(tmp / "x"),
+        ]
         start = time.perf_counter()
         subprocess.run(cmd, check=True, capture_output=True)
         seconds = time.perf_counter() - start
@@ -75,8 +88,10 @@ def main() -> None:
     total = time.perf_counter() - start
     study = sim.study
     n_slices = study.truth.shape[0] * study.truth.shape[1]
-    print(f"cohort: {study.truth.shape[0]} volunteers x {study.truth.shape[1]} slices x 3 protocols, "
-          f"matrix {study.truth.shape[2]} x {study.truth.shape[3]}, {ITERATIONS} CS iterations")
+    print(
+        f"cohort: {study.truth.shape[0]} volunteers x {study.truth.shape[1]} slices x 3 protocols, "
+        f"matrix {study.truth.shape[2]} x {study.truth.shape[3]}, {ITERATIONS} CS iterations"
+    )
     for stage, seconds in sim.seconds.items():
         print(f"  {stage:12s} {seconds:6.1f} s")
     print(f"  {'total':12s} {total:6.1f} s")
@@ -85,8 +100,9 @@ def main() -> None:
     truth = study.truth[0, 0]
     maps = sim.maps["mid"].maps
     sigma = sim.calibration.noise_sd
-    kspace = acquire_kspace(truth, maps, PROTOCOLS["triple-fast"], noise_sd=sigma, rng=np.random.default_rng(1),
-                            mask=sim.mask)
+    kspace = acquire_kspace(
+        truth, maps, PROTOCOLS["triple-fast"], noise_sd=sigma, rng=np.random.default_rng(1), mask=sim.mask
+    )
     compression = svd_compression(maps, N_VIRTUAL_COILS)
     k_v, maps_v = compression.apply(kspace), compression.apply(maps)
     lamda = CS_LAMBDA_PER_NOISE_SD * sigma
@@ -99,8 +115,10 @@ def main() -> None:
     print(f"  sigpy L1WaveletRecon: {sigpy_s:.2f} s, RMS error in the body {rmse(x_sigpy):.2f} sigma")
     if shutil.which("bart"):
         x_bart, bart_s = bart_pics(k_v, maps_v, lamda, ITERATIONS)
-        print(f"  bart pics -l1 (OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}): {bart_s:.2f} s, "
-              f"RMS error in the body {rmse(x_bart):.2f} sigma")
+        print(
+            f"  bart pics -l1 (OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}): {bart_s:.2f} s, "
+            f"RMS error in the body {rmse(x_bart):.2f} sigma"
+        )
         print(f"  time ratio sigpy / bart: {sigpy_s / bart_s:.2f}")
     else:
         print("  bart not found (apt-get install bart): no comparison")

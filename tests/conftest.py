@@ -30,7 +30,7 @@ def make_study(
     full = (n_volunteers, 2, *shape)
     if truth is None:
         truth = np.zeros(shape, np.float32)
-        truth[shape[0] // 4: 3 * shape[0] // 4, shape[1] // 4: 3 * shape[1] // 4] = 1.0
+        truth[shape[0] // 4 : 3 * shape[0] // 4, shape[1] // 4 : 3 * shape[1] // 4] = 1.0
     truth = np.broadcast_to(np.asarray(truth, np.float32), full).copy()
     labels = (truth > 0) if labels is None else labels
     labels = np.broadcast_to(np.asarray(labels, np.int16), full).copy()
@@ -56,9 +56,13 @@ def make_scores(
     """
     shape = (n_readers, n_volunteers, len(sets), len(criteria))
     values = np.broadcast_to(np.asarray(scores), shape)
-    rows = [(reader.format(r), v + 1, s, c, int(values[r, v, i, j]), "")
-            for r in range(shape[0]) for v in range(shape[1])
-            for i, s in enumerate(sets) for j, c in enumerate(criteria)]
+    rows = [
+        (reader.format(r), v + 1, s, c, int(values[r, v, i, j]), "")
+        for r in range(shape[0])
+        for v in range(shape[1])
+        for i, s in enumerate(sets)
+        for j, c in enumerate(criteria)
+    ]
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

@@ -77,14 +77,31 @@ def test_the_check_sees_a_backward_import(tmp_path):
     assert any("sim/flat.py:1 imports lumbarlib.paths" in p for p in problems)
 
 
-@pytest.mark.parametrize("name", ["SET_NAMES", "ACQUIRED_SETS", "DLR_SETS", "COMPARISONS", "RATIOS",
-                                  "DLR_GAINS", "SET_COLOURS", "SET_LABELS", "ALPHA"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SET_NAMES",
+        "ACQUIRED_SETS",
+        "DLR_SETS",
+        "COMPARISONS",
+        "RATIOS",
+        "DLR_GAINS",
+        "SET_COLOURS",
+        "SET_LABELS",
+        "ALPHA",
+    ],
+)
 def test_each_design_constant_is_defined_once(name):
     defined = []
     for path in PACKAGE.rglob("*.py"):
         for node in ast.parse(path.read_text()).body:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-                node, ast.AnnAssign) else []
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AnnAssign)
+                else []
+            )
             if any(isinstance(t, ast.Name) and t.id == name for t in targets):
                 defined.append(path.relative_to(PACKAGE).as_posix())
     assert defined == ["study/design.py"]

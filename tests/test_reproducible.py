@@ -1,6 +1,5 @@
 """Running a notebook twice with the same parameters writes byte-identical tables."""
 
-
 from lumbarlib.book.run import run
 
 CHEAP_NOTEBOOKS = ["00_overview", "01_acquisition"]

@@ -65,14 +65,14 @@ def snr_air(si_tissue: float | np.ndarray, sd_air: float | np.ndarray) -> float 
     return np.divide(si_tissue, sd_air)
 
 
-def cnr(si_tissue: float | np.ndarray, si_muscle: float | np.ndarray,
-        sd_air: float | np.ndarray) -> float | np.ndarray:
+def cnr(si_tissue: float | np.ndarray, si_muscle: float | np.ndarray, sd_air: float | np.ndarray) -> float | np.ndarray:
     """The paper's CNR against muscle = (SI_tissue - SI_muscle) / SD_air."""
     return np.divide(np.subtract(si_tissue, si_muscle), sd_air)
 
 
-def measure_volunteer(slices: np.ndarray, rois: dict[str, OvalRoi],
-                      pixel_mm: tuple[float, float]) -> dict[str, RoiStats]:
+def measure_volunteer(
+    slices: np.ndarray, rois: dict[str, OvalRoi], pixel_mm: tuple[float, float]
+) -> dict[str, RoiStats]:
     """ROI statistics of every tissue on one volunteer's image of one set.
 
     Parameters
@@ -118,11 +118,17 @@ def measure_study(study: StudyImages, rois: list[dict[str, OvalRoi]]) -> pd.Data
             for tissue in (AIR, *ROI_TISSUES):
                 m = measured[tissue]
                 tissue_row = tissue != AIR
-                rows.append({
-                    "volunteer": v + 1, "set": name, "tissue": tissue, "SI": m.si, "SD": m.sd,
-                    "SNR": float(snr_air(m.si, sd_air)) if tissue_row else np.nan,
-                    "CNR": float(cnr(m.si, si_muscle, sd_air)) if tissue_row else np.nan,
-                })
+                rows.append(
+                    {
+                        "volunteer": v + 1,
+                        "set": name,
+                        "tissue": tissue,
+                        "SI": m.si,
+                        "SD": m.sd,
+                        "SNR": float(snr_air(m.si, sd_air)) if tissue_row else np.nan,
+                        "CNR": float(cnr(m.si, si_muscle, sd_air)) if tissue_row else np.nan,
+                    }
+                )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -140,8 +146,9 @@ def long_measures(tidy: pd.DataFrame, measures: tuple[str, ...] = ("SNR", "CNR")
     return pd.concat(parts, ignore_index=True)
 
 
-def plot_mean_sd_bars(ax, table, row: str, *, ylabel: str, title: str, row_names: dict[str, str] | None = None,
-                      overlay=None) -> None:
+def plot_mean_sd_bars(
+    ax, table, row: str, *, ylabel: str, title: str, row_names: dict[str, str] | None = None, overlay=None
+) -> None:
     """Fig. 3 style: grouped bars of the mean per row and set, with SD error bars.
 
     Parameters
@@ -164,12 +171,26 @@ def plot_mean_sd_bars(ax, table, row: str, *, ylabel: str, title: str, row_names
     x = np.arange(len(rows))
     for k, name in enumerate(sets):
         offset = x - 0.4 + width * (k + 0.5)
-        ax.bar(offset, table[f"{name} mean"], width, yerr=table[f"{name} SD"], capsize=2,
-               color=SET_COLOURS.get(name), label=name, error_kw={"linewidth": 0.8})
+        ax.bar(
+            offset,
+            table[f"{name} mean"],
+            width,
+            yerr=table[f"{name} SD"],
+            capsize=2,
+            color=SET_COLOURS.get(name),
+            label=name,
+            error_kw={"linewidth": 0.8},
+        )
         if overlay is not None:
             paper = overlay[overlay["set"] == name].set_index(row)["mean"]
-            ax.plot(offset, [paper.get(r, np.nan) for r in rows], "k_", markersize=8, markeredgewidth=2,
-                    label="paper mean" if k == 0 else None)
+            ax.plot(
+                offset,
+                [paper.get(r, np.nan) for r in rows],
+                "k_",
+                markersize=8,
+                markeredgewidth=2,
+                label="paper mean" if k == 0 else None,
+            )
     names = row_names or {}
     ax.set_xticks(x, [names.get(r, r) for r in rows])
     ax.set_xlabel(row)

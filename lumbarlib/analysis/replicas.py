@@ -54,7 +54,6 @@ BAND_MARGIN_PX = 28
 """Margin (columns) of each band around its ROIs: more than the DLR's receptive field (25 pixels)."""
 
 
-
 @dataclass(frozen=True)
 class ReplicaStats:
     """Pixel-wise statistics over the replicas of one reconstruction.
@@ -87,8 +86,10 @@ class ReplicaStats:
         """Replica SNR of an ROI: its mean signal divided by its RMS noise SD."""
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != self.mean.shape or not mask.any():
-            raise ValueError(f"ROI mask of shape {mask.shape} with {int(mask.sum())} pixels: "
-                             f"need a non-empty mask of shape {self.mean.shape}")
+            raise ValueError(
+                f"ROI mask of shape {mask.shape} with {int(mask.sum())} pixels: "
+                f"need a non-empty mask of shape {self.mean.shape}"
+            )
         if np.isnan(self.mean[mask]).any():
             raise ValueError("ROI reaches outside the acquired column bands")
         return float(self.mean[mask].mean() / np.sqrt(np.mean(self.sd[mask] ** 2)))
@@ -120,8 +121,12 @@ class _Running:
                 values.append(float(snr_air(image[self.masks[name]].mean(), sd_air)))
 
     def result(self) -> ReplicaStats:
-        return ReplicaStats(mean=self.mean, sd=np.sqrt(self.m2 / (self.n - 1)), n_replicas=self.n,
-                            paper_snr={k: float(np.mean(v)) for k, v in self.paper.items()})
+        return ReplicaStats(
+            mean=self.mean,
+            sd=np.sqrt(self.m2 / (self.n - 1)),
+            n_replicas=self.n,
+            paper_snr={k: float(np.mean(v)) for k, v in self.paper.items()},
+        )
 
 
 def pseudo_replicas(
@@ -168,8 +173,9 @@ def pseudo_replicas(
     return {name: r.result() for name, r in running.items()}
 
 
-def column_bands(rois: Mapping[str, OvalRoi], n_columns: int, pixel_mm: tuple[float, float], *,
-                 margin_px: int = BAND_MARGIN_PX) -> list[slice]:
+def column_bands(
+    rois: Mapping[str, OvalRoi], n_columns: int, pixel_mm: tuple[float, float], *, margin_px: int = BAND_MARGIN_PX
+) -> list[slice]:
     """Column ranges holding the ROIs with ``margin_px`` columns on each side, overlapping ranges merged."""
     check_range("margin_px", margin_px, 0, integer=True)
     spans = []
@@ -236,8 +242,9 @@ def acquisition_replicas(
     bands = list(bands) if bands is not None else [slice(0, signal.shape[1])]
     columns = np.concatenate([np.arange(signal.shape[1])[band] for band in bands])
     if columns.size < 8 or np.unique(columns).size != columns.size:
-        raise ValueError(f"column bands {bands} hold {columns.size} columns (some repeated?); "
-                         "need >= 8 distinct columns")
+        raise ValueError(
+            f"column bands {bands} hold {columns.size} columns (some repeated?); need >= 8 distinct columns"
+        )
     processes = dict(processes) if processes is not None else {protocol.name: None}
     part_signal, part_maps = signal[:, columns], coil_maps[:, :, columns]
 
@@ -283,8 +290,14 @@ def compare_snr_measures(
         for tissue, mask in rois.items():
             if tissue not in stats.paper_snr:
                 raise ValueError(f"set {name!r}: no paper SNR for ROI {tissue!r}; measure the replicas with it")
-            rows.append({"set": name, "tissue": tissue, "paper_snr": stats.paper_snr[tissue],
-                         "replica_snr": stats.roi_replica_snr(mask)})
+            rows.append(
+                {
+                    "set": name,
+                    "tissue": tissue,
+                    "paper_snr": stats.paper_snr[tissue],
+                    "replica_snr": stats.roi_replica_snr(mask),
+                }
+            )
     out = pd.DataFrame(rows)
     out["paper/replica"] = out["paper_snr"] / out["replica_snr"]
     values = out.set_index(["set", "tissue"])
@@ -297,7 +310,9 @@ def compare_snr_measures(
             row = (out["set"] == dlr_set) & (out["tissue"] == tissue)
             for measure in ("paper", "replica"):
                 column = f"{measure}_snr"
-                out.loc[row, f"{measure}_gain"] = values.loc[(dlr_set, tissue), column] / values.loc[(source, tissue), column]
+                out.loc[row, f"{measure}_gain"] = (
+                    values.loc[(dlr_set, tissue), column] / values.loc[(source, tissue), column]
+                )
     out["gain_ratio"] = out["paper_gain"] / out["replica_gain"]
     return out
 
@@ -311,8 +326,9 @@ def study_noise_sd(study: StudyImages) -> float:
     :func:`~lumbarlib.sim.acquisition.rayleigh_sd_factor` times the k-space noise SD.
     """
     mid = SLICE_NAMES.index("mid")
-    values = [study.images["standard"][v, mid][background_air_mask(study.labels[v, mid])]
-              for v in range(study.n_volunteers)]
+    values = [
+        study.images["standard"][v, mid][background_air_mask(study.labels[v, mid])] for v in range(study.n_volunteers)
+    ]
     return float(np.concatenate(values).std() / rayleigh_sd_factor(PROTOCOLS["standard"].nex))
 
 
@@ -380,8 +396,20 @@ def study_replicas(
         mask = None
         if protocol.cs_factor > 1:
             mask = phase_encode_mask(shape[0], protocol.cs_factor, rng=np.random.default_rng([seed, 1]))
-        out.update(acquisition_replicas(
-            study.truth[volunteer_index, mid], maps, protocol, noise_sd=noise_sd, n_replicas=n_replicas,
-            rng=np.random.default_rng([seed, 2, k]), bands=bands, processes=processes, rois=masks,
-            show_pbar=show_pbar, cs_iterations=cs_iterations, mask=mask))
+        out.update(
+            acquisition_replicas(
+                study.truth[volunteer_index, mid],
+                maps,
+                protocol,
+                noise_sd=noise_sd,
+                n_replicas=n_replicas,
+                rng=np.random.default_rng([seed, 2, k]),
+                bands=bands,
+                processes=processes,
+                rois=masks,
+                show_pbar=show_pbar,
+                cs_iterations=cs_iterations,
+                mask=mask,
+            )
+        )
     return {n: out[n] for n in SET_NAMES if n in out}

@@ -188,12 +188,13 @@ def _level_row_mask(labels: np.ndarray, level: str, where: str) -> np.ndarray:
     """Boolean per row: does the row cross the vertebral body of ``level``?"""
     first, last = level_rows(labels, level, where)
     inside = np.zeros(labels.shape[0], dtype=bool)
-    inside[first: last + 1] = True
+    inside[first : last + 1] = True
     return inside
 
 
-def _allowed_centres(spec: RoiSpec, labels: np.ndarray, structure: np.ndarray, level: str | None,
-                     where: str) -> np.ndarray:
+def _allowed_centres(
+    spec: RoiSpec, labels: np.ndarray, structure: np.ndarray, level: str | None, where: str
+) -> np.ndarray:
     allowed = structure.copy()
     if level is not None:
         allowed &= _level_row_mask(labels, level, where)[:, None]
@@ -220,8 +221,9 @@ def _semi_axes(area_mm2: float, aspect: float) -> tuple[float, float]:
     return a, aspect * a
 
 
-def _fit_area(roi: OvalRoi, shape: tuple[int, int], pixel_mm: tuple[float, float], area_mm2: float,
-              structure: np.ndarray) -> OvalRoi:
+def _fit_area(
+    roi: OvalRoi, shape: tuple[int, int], pixel_mm: tuple[float, float], area_mm2: float, structure: np.ndarray
+) -> OvalRoi:
     """Rescale the oval so that its pixel area is closest to ``area_mm2``, staying in its structure and image.
 
     A pixel lies in the oval scaled by ``s`` when its normalised radius ``r`` is at most
@@ -241,8 +243,7 @@ def _fit_area(roi: OvalRoi, shape: tuple[int, int], pixel_mm: tuple[float, float
     scale = float(_AREA_SCALES[best])
     if not np.isfinite(error[best]):
         return roi
-    fitted = OvalRoi(roi.tissue, roi.slice_name, roi.center_mm, (ay * scale, ax * scale), roi.depth / scale,
-                     roi.level)
+    fitted = OvalRoi(roi.tissue, roi.slice_name, roi.center_mm, (ay * scale, ax * scale), roi.depth / scale, roi.level)
     return fitted if not np.any(fitted.mask(shape, pixel_mm) & ~structure) else roi
 
 
@@ -298,8 +299,14 @@ def place_roi(
         best_depth = max(best_depth, depth)
         if depth > 1.0:
             i, j = np.unravel_index(index, labels.shape)
-            roi = OvalRoi(tissue, spec.slice_name, ((i + 0.5) * pixel_mm[0], (j + 0.5) * pixel_mm[1]),
-                          _semi_axes(area_mm2, aspect), depth, level)
+            roi = OvalRoi(
+                tissue,
+                spec.slice_name,
+                ((i + 0.5) * pixel_mm[0], (j + 0.5) * pixel_mm[1]),
+                _semi_axes(area_mm2, aspect),
+                depth,
+                level,
+            )
             return _fit_area(roi, labels.shape, pixel_mm, area_mm2, structure)
     at = f" at level {' or '.join(spec.levels)}" if spec.levels else ""
     raise ValueError(
@@ -344,7 +351,7 @@ def place_rois(
     unknown = [t for t in overrides if t not in ROI_SPECS]
     if unknown:
         raise ValueError(f"overrides for unknown tissue(s) {unknown}; tissues are {tuple(ROI_SPECS)}")
-    for tissue, roi in overrides.items():
+    for roi in overrides.values():
         roi.mask(labels.shape[1:], pixel_mm)  # raises if outside the image
     who = "" if volunteer is None else f"volunteer {volunteer}, "
     rois = {}
@@ -353,19 +360,22 @@ def place_rois(
             rois[tissue] = overrides[tissue]
         else:
             where = f"{who}slice {spec.slice_name!r}"
-            rois[tissue] = place_roi(tissue, labels[SLICE_INDEX[spec.slice_name]], pixel_mm,
-                                     area_mm2=area_mm2, where=where)
+            rois[tissue] = place_roi(
+                tissue, labels[SLICE_INDEX[spec.slice_name]], pixel_mm, area_mm2=area_mm2, where=where
+            )
     return rois
 
 
-def roi_masks(rois: Mapping[str, OvalRoi], shape: tuple[int, int], pixel_mm: tuple[float, float],
-              slice_name: str | None = None) -> dict[str, np.ndarray]:
+def roi_masks(
+    rois: Mapping[str, OvalRoi], shape: tuple[int, int], pixel_mm: tuple[float, float], slice_name: str | None = None
+) -> dict[str, np.ndarray]:
     """Boolean masks of the ROIs (optionally only those on ``slice_name``)."""
     return {t: r.mask(shape, pixel_mm) for t, r in rois.items() if slice_name in (None, r.slice_name)}
 
 
-def draw_rois(ax, rois: Mapping[str, OvalRoi], *, slice_name: str | None = None, color: str = "yellow",
-              labelled: bool = True) -> None:
+def draw_rois(
+    ax, rois: Mapping[str, OvalRoi], *, slice_name: str | None = None, color: str = "yellow", labelled: bool = True
+) -> None:
     """Draw ROIs as ovals (with their names) on an axis set up by :func:`lumbarlib.ui.plotting.show_image`.
 
     Parameters
@@ -393,6 +403,13 @@ def draw_rois(ax, rois: Mapping[str, OvalRoi], *, slice_name: str | None = None,
         if labelled:
             left = cx > sum(ax.get_xlim()) / 2  # write on the side with more room
             offset = -(ax_mm + 3.0) if left else ax_mm + 3.0
-            ax.annotate(TISSUE_NAMES.get(tissue, tissue), (cx, cy), xytext=(cx + offset, cy),
-                        ha="right" if left else "left", va="center", color=color, fontsize=9,
-                        path_effects=outline)
+            ax.annotate(
+                TISSUE_NAMES.get(tissue, tissue),
+                (cx, cy),
+                xytext=(cx + offset, cy),
+                ha="right" if left else "left",
+                va="center",
+                color=color,
+                fontsize=9,
+                path_effects=outline,
+            )

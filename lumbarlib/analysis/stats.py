@@ -41,9 +41,7 @@ EXACT_MAX_N = 20
 def _require_columns(tidy: pd.DataFrame, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in tidy.columns]
     if missing:
-        raise ValueError(
-            f"tidy table lacks column(s) {missing}; it has {list(tidy.columns)}"
-        )
+        raise ValueError(f"tidy table lacks column(s) {missing}; it has {list(tidy.columns)}")
 
 
 def _ordered_unique(series: pd.Series) -> list:
@@ -94,10 +92,7 @@ def format_mean_sd(table: pd.DataFrame, row: str, *, decimals: int = 1) -> pd.Da
     for column in table.columns:
         if column.endswith(" mean"):
             name = column[: -len(" mean")]
-            out[name] = [
-                f"{m:.{decimals}f} ± {s:.{decimals}f}"
-                for m, s in zip(table[column], table[f"{name} SD"])
-            ]
+            out[name] = [f"{m:.{decimals}f} ± {s:.{decimals}f}" for m, s in zip(table[column], table[f"{name} SD"])]
     return pd.DataFrame(out)
 
 
@@ -249,9 +244,15 @@ def compare_sets(
     for g, label, d in paired:
         statistic, _, p = wilcoxon_spss(d)
         rows.append(
-            {group: g, "comparison": label, "n": int(d.size), "n_nonzero": int(np.count_nonzero(d)),
-             "statistic": statistic,
-             "p": p, "p_exact": wilcoxon_exact(d)}
+            {
+                group: g,
+                "comparison": label,
+                "n": int(d.size),
+                "n_nonzero": int(np.count_nonzero(d)),
+                "statistic": statistic,
+                "p": p,
+                "p_exact": wilcoxon_exact(d),
+            }
         )
     out = pd.DataFrame(rows)
     adjusted = out["p"] if method == "spss" else out["p_exact"]

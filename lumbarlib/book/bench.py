@@ -42,9 +42,7 @@ def parse_result(script: str, output: str) -> BenchResult:
     last = lines[-1] if lines else ""
     match = RESULT_LINE.match(last)
     if not match:
-        raise ValueError(
-            f"benchmark {script}: last line {last!r} is not 'name: value unit (ratio to its reference)'"
-        )
+        raise ValueError(f"benchmark {script}: last line {last!r} is not 'name: value unit (ratio to its reference)'")
     return BenchResult(script, match["name"], float(match["value"]), match["unit"], match["reference"])
 
 

@@ -233,8 +233,13 @@ def serve(
     url = f"http://{HOST}:{port}/"
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(open(log, "w", encoding="utf-8")) if log is not None else subprocess.DEVNULL
-        process = subprocess.Popen(voila_command(served, port), env=voila_env(folder), stdout=sink,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            voila_command(served, port),
+            env=voila_env(folder),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         stack.callback(stop, process)  # runs before the log closes, also on error
         wait_until_up(url, process, timeout_s)
         yield LabServer(url, tuple(sorted(p.name for p in served.glob("*.ipynb"))), process)
@@ -254,8 +259,12 @@ def stop(process: subprocess.Popen, timeout_s: float = 20.0) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lumbarlib.book.lab", description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help=f"port on {HOST} (default {DEFAULT_PORT}; another free one if taken)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port on {HOST} (default {DEFAULT_PORT}; another free one if taken)",
+    )
     args = parser.parse_args(argv)
     # SIGTERM (a terminal closing, a process manager) unwinds like Ctrl-C, so Voila and its kernels stop too
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -126,8 +126,11 @@ def stage_book(root: Path, src: Path) -> None:
     target = static / "mathjax"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(es5 / "tex-chtml.js", target / "tex-chtml.js")
-    shutil.copytree(es5 / "output" / "chtml" / "fonts" / "woff-v2", target / "output" / "chtml" / "fonts" / "woff-v2",
-                    dirs_exist_ok=True)
+    shutil.copytree(
+        es5 / "output" / "chtml" / "fonts" / "woff-v2",
+        target / "output" / "chtml" / "fonts" / "woff-v2",
+        dirs_exist_ok=True,
+    )
 
 
 def strip_widgets(path: Path) -> None:
@@ -199,9 +202,7 @@ def write_status(runs: list[NotebookRun], src: Path, profile: str) -> None:
     lines += [f"| {r.name} | {profile} | {r.seconds:.1f} |" for r in runs]
     lines.append(f"| **total** | | **{sum(round(r.seconds, 1) for r in runs):.1f}** |")  # adds up as shown
     status = src / "book" / "status.md"
-    status.write_text(
-        status.read_text(encoding="utf-8").replace(STATUS_MARKER, "\n".join(lines)), encoding="utf-8"
-    )
+    status.write_text(status.read_text(encoding="utf-8").replace(STATUS_MARKER, "\n".join(lines)), encoding="utf-8")
 
 
 def build_html(src: Path, html: Path, strict: bool) -> Path:

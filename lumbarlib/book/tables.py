@@ -33,10 +33,7 @@ def write_table(df: pd.DataFrame, name: str) -> str:
 def download_link(name: str) -> str:
     """HTML link to the CSV as the built book serves it (``<html>/tables/<name>.csv``)."""
     safe = html.escape(name)
-    return (
-        f'<p class="table-download">Download the numbers: '
-        f'<a href="../tables/{safe}.csv" download>{safe}.csv</a></p>'
-    )
+    return f'<p class="table-download">Download the numbers: <a href="../tables/{safe}.csv" download>{safe}.csv</a></p>'
 
 
 def publish_table(

@@ -30,7 +30,6 @@ class Spectrum:
     power: np.ndarray
 
 
-
 def metrics_table(
     cases: list[DomainImage],
     noise_levels: tuple[float, ...],
@@ -81,7 +80,16 @@ def metrics_table(
         rows.append((case.domain, case.name, level, sigma / scale, before[0], after[0], before[1], after[1]))
     return pd.DataFrame(
         rows,
-        columns=["domain", "image", "noise_level", "sigma_used", "psnr_before_db", "psnr_after_db", "ssim_before", "ssim_after"],
+        columns=[
+            "domain",
+            "image",
+            "noise_level",
+            "sigma_used",
+            "psnr_before_db",
+            "psnr_after_db",
+            "ssim_before",
+            "ssim_after",
+        ],
     )
 
 

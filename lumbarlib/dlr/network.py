@@ -89,9 +89,7 @@ class DLRNet(nn.Module):
         with torch.no_grad():
             for conv in self.convs:
                 conv.weight.copy_(identity)
-        self.threshold_coef = nn.Parameter(
-            torch.full((n_blocks + 1, N_HIGH), initial_total_threshold / (n_blocks + 1))
-        )
+        self.threshold_coef = nn.Parameter(torch.full((n_blocks + 1, N_HIGH), initial_total_threshold / (n_blocks + 1)))
 
     def thresholds(self, sigma: torch.Tensor, strength: float = 1.0) -> torch.Tensor:
         """All shrinkage thresholds, shape ``(n_images, n_blocks + 1, 48)``: strength * |a| * sigma."""

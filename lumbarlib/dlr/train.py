@@ -168,8 +168,14 @@ def train(
         log, start = state["log"], state["step"]
     images = training_images(n_knees=config.n_knees, slice_step=config.slice_step) if start < config.steps else []
     net.train()
-    for step in tqdm(range(start, config.steps), desc="training DLR", unit="step", disable=not show_pbar,
-                     initial=start, total=config.steps):
+    for step in tqdm(
+        range(start, config.steps),
+        desc="training DLR",
+        unit="step",
+        disable=not show_pbar,
+        initial=start,
+        total=config.steps,
+    ):
         batch = batch_for_step(images, config, step)
         noisy, clean, sigma = (torch.from_numpy(a).to(device) for a in (batch.noisy, batch.clean, batch.sigma))
         loss = normalised_mse(net(noisy, sigma), clean, sigma)
@@ -220,8 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     config = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
     result = train(config, args.work, device=args.device, show_pbar=not args.no_pbar)
     tail = result.loss_log.tail(50)
-    print(f"trained {config.steps} steps; mean loss of the last {len(tail)}: {tail['loss'].mean():.4f} "
-          f"(unfiltered input: {tail['noisy_loss'].mean():.4f})")
+    print(
+        f"trained {config.steps} steps; mean loss of the last {len(tail)}: {tail['loss'].mean():.4f} "
+        f"(unfiltered input: {tail['noisy_loss'].mean():.4f})"
+    )
     if args.out is not None:
         print(f"weights written to {args.out}, sha256 {save_run(result, args.out)}")
     return 0

@@ -76,7 +76,10 @@ def brain_volumes() -> dict[str, np.ndarray]:
     percentile of 1.
     """
     folder = resources.files("nilearn.datasets") / "data"
-    maps = {key: np.asarray(nib.load(str(folder / name)).dataobj, dtype=np.float32) / 255.0 for key, name in MNI_FILES.items()}
+    maps = {
+        key: np.asarray(nib.load(str(folder / name)).dataobj, dtype=np.float32) / 255.0
+        for key, name in MNI_FILES.items()
+    }
     brain = maps["t1"] > 0.02
     csf = np.clip(brain - maps["gm"] - maps["wm"], 0.0, 1.0)
 
@@ -130,7 +133,9 @@ def held_out_images() -> list[DomainImage]:
     out = []
     for contrast in volumes:
         part = volumes[contrast][:, :y_stop, :]
-        out.append(DomainImage("brain", f"brain {contrast} sagittal (posterior)", part[part.shape[0] // 2 + 20].T[::-1].copy()))
+        out.append(
+            DomainImage("brain", f"brain {contrast} sagittal (posterior)", part[part.shape[0] // 2 + 20].T[::-1].copy())
+        )
         out.append(DomainImage("brain", f"brain {contrast} axial (posterior)", part[:, :, 80].T[::-1].copy()))
     out.append(DomainImage("knee", f"knee seed {HELD_OUT_KNEE_SEED}", make_knee(HELD_OUT_KNEE_SEED).image))
     return out

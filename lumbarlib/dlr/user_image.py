@@ -95,8 +95,14 @@ def read_image(path: str | Path) -> UserImage:
         else:
             with Image.open(path) as im:
                 data = np.asarray(im.convert("F") if im.mode not in ("I", "I;16", "F") else im, dtype=np.float64)
-    except (pydicom.errors.InvalidDicomError, nib.filebasedimages.ImageFileError, UnidentifiedImageError,
-            OSError, AttributeError, EOFError) as err:
+    except (
+        pydicom.errors.InvalidDicomError,
+        nib.filebasedimages.ImageFileError,
+        UnidentifiedImageError,
+        OSError,
+        AttributeError,
+        EOFError,
+    ) as err:
         raise ValueError(f"parameter 'path' = '{path}': cannot be read as {kind} ({err})") from err
     data = np.squeeze(data)
     if data.ndim != 2:
@@ -104,7 +110,9 @@ def read_image(path: str | Path) -> UserImage:
             f"parameter 'path' = '{path}': holds data of shape {np.shape(data)}; the DLR needs one 2-D image"
         )
     if not np.all(np.isfinite(data)):
-        raise ValueError(f"parameter 'path' = '{path}': {np.count_nonzero(~np.isfinite(data))} pixels are NaN or infinite")
+        raise ValueError(
+            f"parameter 'path' = '{path}': {np.count_nonzero(~np.isfinite(data))} pixels are NaN or infinite"
+        )
     return UserImage(data, pixel_mm, kind)
 
 

@@ -27,7 +27,14 @@ from sklearn.metrics import cohen_kappa_score
 from lumbarlib.readers.scores import CRITERIA, CRITERION_LABELS, SCALE, validate_scores
 
 AGREEMENT_COLUMNS = (
-    "criterion", "n_images", "n_readers", "kendall_w", "kappa_mean", "kappa_min", "kappa_max", "all_agree",
+    "criterion",
+    "n_images",
+    "n_readers",
+    "kendall_w",
+    "kappa_mean",
+    "kappa_min",
+    "kappa_max",
+    "all_agree",
 )
 """Columns of :func:`agreement_table`; ``all_agree`` is the share of images all readers scored alike."""
 
@@ -109,14 +116,16 @@ def agreement_table(scores: pd.DataFrame) -> pd.DataFrame:
         wide = ratings_matrix(scores, criterion).to_numpy(dtype=float)
         kappas = pairwise_weighted_kappa(wide)
         defined = kappas[np.isfinite(kappas)]
-        rows.append({
-            "criterion": CRITERION_LABELS[criterion],
-            "n_images": int(wide.shape[0]),
-            "n_readers": int(wide.shape[1]),
-            "kendall_w": kendall_w(wide),
-            "kappa_mean": float(defined.mean()) if defined.size else float("nan"),
-            "kappa_min": float(defined.min()) if defined.size else float("nan"),
-            "kappa_max": float(defined.max()) if defined.size else float("nan"),
-            "all_agree": float(np.mean(np.all(wide == wide[:, :1], axis=1))),
-        })
+        rows.append(
+            {
+                "criterion": CRITERION_LABELS[criterion],
+                "n_images": int(wide.shape[0]),
+                "n_readers": int(wide.shape[1]),
+                "kendall_w": kendall_w(wide),
+                "kappa_mean": float(defined.mean()) if defined.size else float("nan"),
+                "kappa_min": float(defined.min()) if defined.size else float("nan"),
+                "kappa_max": float(defined.max()) if defined.size else float("nan"),
+                "all_agree": float(np.mean(np.all(wide == wide[:, :1], axis=1))),
+            }
+        )
     return pd.DataFrame(rows, columns=list(AGREEMENT_COLUMNS))

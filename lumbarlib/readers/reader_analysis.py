@@ -89,7 +89,10 @@ def table3_printed(summary: pd.DataFrame, published: PublishedTable) -> pd.DataF
 
 
 def compare_scores(medians: pd.DataFrame, *, family: str = "group", method: str = "spss") -> pd.DataFrame:
-    """Table 3's q-values: the paper's four comparisons per criterion (:func:`lumbarlib.analysis.stats.compare_sets`)."""
+    """Table 3's q-values: the paper's four comparisons per criterion.
+
+    The tests are those of :func:`lumbarlib.analysis.stats.compare_sets`.
+    """
     return compare_sets(medians, "score", "criterion", family=family, method=method)
 
 
@@ -107,8 +110,14 @@ def summary_long(summary: pd.DataFrame) -> pd.DataFrame:
     for _, line in summary.iterrows():
         for name in SET_NAMES:
             if f"{name} mean" in summary.columns:
-                rows.append({"criterion": line["criterion"], "set": name,
-                             "mean": float(line[f"{name} mean"]), "sd": float(line[f"{name} SD"])})
+                rows.append(
+                    {
+                        "criterion": line["criterion"],
+                        "set": name,
+                        "mean": float(line[f"{name} mean"]),
+                        "sd": float(line[f"{name} SD"]),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -133,8 +142,10 @@ def paper_vs_sim(summary: pd.DataFrame, q: pd.DataFrame, published: PublishedTab
         (as printed), ``sim_q`` and ``significance`` (the verdict of
         :func:`lumbarlib.study.paper.significance_agreement`).
     """
-    means = {"paper": published.values.set_index(["criterion", "set"])["mean"],
-             "sim": summary_long(summary).set_index(["criterion", "set"])["mean"]}
+    means = {
+        "paper": published.values.set_index(["criterion", "set"])["mean"],
+        "sim": summary_long(summary).set_index(["criterion", "set"])["mean"],
+    }
     sim_q = q.assign(criterion=q["criterion"].astype(str)).set_index(["criterion", "comparison"])
     pattern = significance_agreement(q.assign(criterion=q["criterion"].astype(str)), published)
     verdicts = pattern.melt(id_vars="criterion", var_name="comparison", value_name="significance")
@@ -195,11 +206,24 @@ def plot_scores(
         offset = x - 0.4 + width * (k + 0.5)
         means = [table["mean"].get((c, name), np.nan) for c in criteria]
         sds = [table["sd"].get((c, name), np.nan) for c in criteria]
-        ax.bar(offset, means, width, yerr=sds, capsize=2, color=SET_COLOURS[name],
-               label=SET_LABELS[name], error_kw={"elinewidth": 0.8})
+        ax.bar(
+            offset,
+            means,
+            width,
+            yerr=sds,
+            capsize=2,
+            color=SET_COLOURS[name],
+            label=SET_LABELS[name],
+            error_kw={"elinewidth": 0.8},
+        )
         if marked is not None:
-            ax.plot(offset, [marked["mean"].get((c, name), np.nan) for c in criteria], "kD", markersize=3.5,
-                    label=overlay_label if k == 0 else None)
+            ax.plot(
+                offset,
+                [marked["mean"].get((c, name), np.nan) for c in criteria],
+                "kD",
+                markersize=3.5,
+                label=overlay_label if k == 0 else None,
+            )
     ax.set_xticks(x, [c.replace(" ", "\n", 1) for c in criteria])
     ax.set_xlabel("criterion")
     ax.set_ylim(0, 6.2)
@@ -208,4 +232,3 @@ def plot_scores(
     ax.axhline(3, color="0.3", lw=0.8, ls=":")
     ax.set_title(title)
     ax.legend(ncols=3, loc="upper center", fontsize=8, frameon=False)
-

@@ -156,8 +156,9 @@ def to_frame(scores: Iterable[Score]) -> pd.DataFrame:
     """Score records as a tidy table with the columns of :data:`COLUMNS`."""
     rows = [(s.reader, s.volunteer, s.set, s.criterion, s.score, s.time) for s in scores]
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    return frame.astype({"reader": str, "volunteer": "int64", "set": str, "criterion": str,
-                         "score": "int64", "time": str})
+    return frame.astype(
+        {"reader": str, "volunteer": "int64", "set": str, "criterion": str, "score": "int64", "time": str}
+    )
 
 
 def validate_scores(table: pd.DataFrame, *, source: str = "score table") -> pd.DataFrame:
@@ -181,9 +182,9 @@ def read_scores(path: Path | str) -> pd.DataFrame:
     """Read and check a score CSV (header :data:`COLUMNS`, one score a line).
 
     Rules: every score is an integer 1-5; sets come from :data:`~lumbarlib.study.design.SET_NAMES`
-    and criteria from :data:`CRITERIA`; volunteers are integers >= 1 (numbered from 1, as in every table of the book); reader ids follow
-    :data:`READER_ID`; ``time`` is empty or ISO-8601; no (reader, volunteer, set, criterion)
-    appears twice.
+    and criteria from :data:`CRITERIA`; volunteers are integers >= 1 (numbered from 1, as in
+    every table of the book); reader ids follow :data:`READER_ID`; ``time`` is empty or
+    ISO-8601; no (reader, volunteer, set, criterion) appears twice.
 
     Raises
     ------
@@ -369,12 +370,18 @@ class AnswerLog:
         """
         stamp = time if time is not None else datetime.now().astimezone().isoformat(timespec="seconds")
         new = [
-            {"reader": self.reader_id, "volunteer": volunteer, "set": set_name, "criterion": c,
-             "score": s, "time": stamp}
+            {
+                "reader": self.reader_id,
+                "volunteer": volunteer,
+                "set": set_name,
+                "criterion": c,
+                "score": s,
+                "time": stamp,
+            }
             for c, s in scores.items()
         ]
         combined = [asdict(s) for s in self._scores] + new
         records = enumerate(combined, start=1)
         checked = _check_records(records, str(self.path), "answer")
-        self._write(_csv_lines(to_frame(checked[len(self._scores):]), header=False), mode="a")
+        self._write(_csv_lines(to_frame(checked[len(self._scores) :]), header=False), mode="a")
         self._scores = checked

@@ -266,13 +266,16 @@ def feature_differences(measures: pd.DataFrame) -> pd.DataFrame:
     for name in SET_NAMES:
         test = measures[measures["set"] == name].set_index(index)
         ref = standard.loc[test.index]
-        diff = pd.DataFrame({
-            "snr": np.log2(ref["noise_sd"] / test["noise_sd"]),
-            "sharpness": ref["edge_width_mm"] - test["edge_width_mm"],
-            "contrast": np.log2(test["contrast"] / ref["contrast"]),
-            "detail": test["detail_transfer"] - ref["detail_transfer"],
-            "artifact": np.log2(ref["structured_error"] / test["structured_error"]),
-        }, index=test.index)
+        diff = pd.DataFrame(
+            {
+                "snr": np.log2(ref["noise_sd"] / test["noise_sd"]),
+                "sharpness": ref["edge_width_mm"] - test["edge_width_mm"],
+                "contrast": np.log2(test["contrast"] / ref["contrast"]),
+                "detail": test["detail_transfer"] - ref["detail_transfer"],
+                "artifact": np.log2(ref["structured_error"] / test["structured_error"]),
+            },
+            index=test.index,
+        )
         per_volunteer = diff.groupby(level="volunteer").mean()
         rows.append(per_volunteer.assign(set=name).reset_index())
     out = pd.concat(rows, ignore_index=True)
@@ -321,15 +324,19 @@ class ReaderModel:
     overall_weights: tuple[float, float, float, float, float] = (0.4, 0.2, 0.15, 0.1, 0.15)
 
     def __post_init__(self) -> None:
-        gains = ("snr_per_doubling", "sharpness_per_mm", "contrast_per_doubling", "detail_per_unit",
-                 "artifact_per_doubling", "noise_masking")
+        gains = (
+            "snr_per_doubling",
+            "sharpness_per_mm",
+            "contrast_per_doubling",
+            "detail_per_unit",
+            "artifact_per_doubling",
+            "noise_masking",
+        )
         for name in gains:
             check_range(name, getattr(self, name), 0)
         weights = self.overall_weights
         if len(weights) != 5 or any(w < 0 for w in weights) or sum(weights) <= 0:
-            raise ValueError(
-                f"parameter 'overall_weights' = {weights!r}: must be 5 numbers >= 0 with a positive sum"
-            )
+            raise ValueError(f"parameter 'overall_weights' = {weights!r}: must be 5 numbers >= 0 with a positive sum")
 
     def latent(self, features: pd.DataFrame) -> pd.DataFrame:
         """Latent quality per criterion (columns :data:`~lumbarlib.readers.scores.CRITERIA`) for rows of features."""
@@ -415,9 +422,7 @@ class ReaderPanel:
             scale = np.exp(self.threshold_sd * rng.standard_normal(2))
             equivalent = self.equivalent * scale[0]
             obvious = max(self.obvious * scale[1], 1.01 * equivalent)
-            readers.append(
-                VirtualReader(f"virtual-{k}", float(bias), float(equivalent), float(obvious), self.noise_sd)
-            )
+            readers.append(VirtualReader(f"virtual-{k}", float(bias), float(equivalent), float(obvious), self.noise_sd))
         return readers
 
 

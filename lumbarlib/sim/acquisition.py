@@ -170,15 +170,22 @@ def acquire_image(
         mask = phase_encode_mask(ny, protocol.cs_factor, rng=rng)
     if mask is not None and (mask.shape != (ny,) or mask.dtype != bool):
         raise ValueError(f"mask must be a boolean array of shape ({ny},), got {mask.dtype} {mask.shape}")
-    kspace = acquire_kspace(signal, coil_maps, protocol, noise_sd=noise_sd, rng=rng, mask=mask,
-                            noise_covariance=noise_covariance)
+    kspace = acquire_kspace(
+        signal, coil_maps, protocol, noise_sd=noise_sd, rng=rng, mask=mask, noise_covariance=noise_covariance
+    )
     if mask is None or mask.all():
         image = combine_coils(ifft2c(kspace), coil_maps)
     else:
         compression = svd_compression(coil_maps, min(N_VIRTUAL_COILS, coil_maps.shape[0]))
         lamda = cs_lambda if cs_lambda is not None else CS_LAMBDA_PER_NOISE_SD * noise_sd / math.sqrt(protocol.nex)
-        image = cs_reconstruct(compression.apply(kspace), compression.apply(coil_maps), mask, lamda=lamda,
-                               max_iter=cs_iterations, show_pbar=show_pbar)
+        image = cs_reconstruct(
+            compression.apply(kspace),
+            compression.apply(coil_maps),
+            mask,
+            lamda=lamda,
+            max_iter=cs_iterations,
+            show_pbar=show_pbar,
+        )
     return np.abs(image).astype(np.float32)
 
 
@@ -212,7 +219,7 @@ def fat_s1_mask(labels: np.ndarray, margin_px: int = 1) -> np.ndarray:
     r0, r1 = level_rows(labels, "S1")
     fat = ndimage.binary_erosion(labels == LABELS["retroperitoneal_fat"], iterations=margin_px)
     fat[:r0] = False
-    fat[r1 + 1:] = False
+    fat[r1 + 1 :] = False
     if not fat.any():
         raise ValueError("no retroperitoneal fat at the S1 level")
     return fat
@@ -302,9 +309,19 @@ def calibrate_noise_sd(
     if truth_mid.ndim != 3 or truth_mid.shape != labels_mid.shape:
         raise ValueError(f"truth {truth_mid.shape} and labels {labels_mid.shape} must both be (n, ny, nx)")
     fat = np.array([t[fat_s1_mask(lab)].mean() for t, lab in zip(truth_mid, labels_mid)])
-    noise_only = acquire_image(np.zeros(truth_mid.shape[1:], np.float32), coil_maps, protocol, noise_sd=1.0,
-                               rng=rng, noise_covariance=noise_covariance)
+    noise_only = acquire_image(
+        np.zeros(truth_mid.shape[1:], np.float32),
+        coil_maps,
+        protocol,
+        noise_sd=1.0,
+        rng=rng,
+        noise_covariance=noise_covariance,
+    )
     air = np.logical_and.reduce([background_air_mask(lab) for lab in labels_mid])
     a = float(noise_only[air].std())
-    return NoiseCalibration(noise_sd=float(fat.mean() / (a * target_snr)), fat_mean=fat,
-                            air_sd_per_unit_noise=a, target_snr=float(target_snr))
+    return NoiseCalibration(
+        noise_sd=float(fat.mean() / (a * target_snr)),
+        fat_mean=fat,
+        air_sd_per_unit_noise=a,
+        target_snr=float(target_snr),
+    )

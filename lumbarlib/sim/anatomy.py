@@ -86,28 +86,58 @@ def typical_anatomy() -> Anatomy:
 # --- geometry of the average spine (mm, degrees) -------------------------------------
 # Vertebral body height along the spinal axis and sagittal depth (anterior-posterior), and
 # the axis angle from vertical (positive: running posteriorly going down).
-BODY_HEIGHT_MM = {"T11": 22.0, "T12": 23.5, "L1": 25.0, "L2": 26.0, "L3": 27.0, "L4": 27.0,
-                   "L5": 26.0, "S1": 27.0, "S2": 22.0}
-BODY_DEPTH_MM = {"T11": 29.0, "T12": 31.0, "L1": 33.0, "L2": 34.0, "L3": 35.0, "L4": 35.0,
-                  "L5": 34.0, "S1": 31.0, "S2": 25.0}
-AXIS_DEG = {"T11": -11.0, "T12": -9.0, "L1": -7.0, "L2": -4.0, "L3": 0.0, "L4": 5.0, "L5": 12.0,
-             "S1": 30.0, "S2": 40.0}
+BODY_HEIGHT_MM = {
+    "T11": 22.0,
+    "T12": 23.5,
+    "L1": 25.0,
+    "L2": 26.0,
+    "L3": 27.0,
+    "L4": 27.0,
+    "L5": 26.0,
+    "S1": 27.0,
+    "S2": 22.0,
+}
+BODY_DEPTH_MM = {
+    "T11": 29.0,
+    "T12": 31.0,
+    "L1": 33.0,
+    "L2": 34.0,
+    "L3": 35.0,
+    "L4": 35.0,
+    "L5": 34.0,
+    "S1": 31.0,
+    "S2": 25.0,
+}
+AXIS_DEG = {"T11": -11.0, "T12": -9.0, "L1": -7.0, "L2": -4.0, "L3": 0.0, "L4": 5.0, "L5": 12.0, "S1": 30.0, "S2": 40.0}
 # Posterior disc height (the anterior height follows from the wedge angle).
-DISC_HEIGHT_MM = {"T11-T12": 4.5, "T12-L1": 5.5, "L1-L2": 6.5, "L2-L3": 7.5, "L3-L4": 8.0,
-                   "L4-L5": 8.0, "L5-S1": 6.0, "S1-S2": 2.5}
-TABLE_X_MM = 263.0          # posterior table surface (the coil lies just behind it)
+DISC_HEIGHT_MM = {
+    "T11-T12": 4.5,
+    "T12-L1": 5.5,
+    "L1-L2": 6.5,
+    "L2-L3": 7.5,
+    "L3-L4": 8.0,
+    "L4-L5": 8.0,
+    "L5-S1": 6.0,
+    "S1-S2": 2.5,
+}
+TABLE_X_MM = 263.0  # posterior table surface (the coil lies just behind it)
 CORTEX_MM = 1.1
 SPINOUS = {  # level: (tip height mm, downward tilt from perpendicular to the spinal axis, deg)
-    "T11": (9.0, 40.0), "T12": (11.0, 25.0), "L1": (15.0, 8.0),
-    "L2": (16.0, 4.0), "L3": (17.0, 2.0), "L4": (16.0, 4.0), "L5": (13.0, 10.0),
+    "T11": (9.0, 40.0),
+    "T12": (11.0, 25.0),
+    "L1": (15.0, 8.0),
+    "L2": (16.0, 4.0),
+    "L3": (17.0, 2.0),
+    "L4": (16.0, 4.0),
+    "L5": (13.0, 10.0),
 }
 
 
 @dataclass
 class Vertebra:
     level: str
-    center: np.ndarray      # (z, x) mm
-    angle: float            # radians
+    center: np.ndarray  # (z, x) mm
+    angle: float  # radians
     height: float
     depth: float
 
@@ -145,8 +175,9 @@ def build_spine(anat: Anatomy) -> list[Vertebra]:
     # place: posterior wall of L3 at mid-height sits at a fixed depth from the table
     l3 = chain[LEVELS.index("L3")]
     anchor = l3.center + l3.depth / 2 * l3.n
-    target = np.array([142.0 + anat.position_mm,
-                       TABLE_X_MM - lumbar_hollow_mm(anat) - anat.back_fat_mm - 38.0 - anat.canal_ap_mm])
+    target = np.array(
+        [142.0 + anat.position_mm, TABLE_X_MM - lumbar_hollow_mm(anat) - anat.back_fat_mm - 38.0 - anat.canal_ap_mm]
+    )
     for v in chain:
         v.center = v.center - anchor + target
     return chain
@@ -155,4 +186,3 @@ def build_spine(anat: Anatomy) -> list[Vertebra]:
 def lumbar_hollow_mm(anat: Anatomy) -> float:
     """Gap between the table and the back at L3, where lordosis lifts the back off the table."""
     return 9.0 * anat.lordosis_scale
-

@@ -156,8 +156,7 @@ def simulate_cohort(
     seconds["coils"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    calibration = calibrate_noise_sd(truth[:, 0], labels[:, 0], maps["mid"].maps,
-                                     rng=np.random.default_rng([seed, 3]))
+    calibration = calibrate_noise_sd(truth[:, 0], labels[:, 0], maps["mid"].maps, rng=np.random.default_rng([seed, 3]))
     seconds["calibration"] = time.perf_counter() - start
 
     mask = phase_encode_mask(shape[0], PROTOCOLS["triple-fast"].cs_factor, rng=np.random.default_rng([seed, 2]))
@@ -167,11 +166,17 @@ def simulate_cohort(
         protocol = PROTOCOLS[name]
         for i, j in tqdm(jobs, desc=name, unit="slice", disable=not show_pbar):
             images[name][i, j] = acquire_image(
-                truth[i, j], maps[SLICE_NAMES[j]].maps, protocol, noise_sd=calibration.noise_sd,
-                rng=np.random.default_rng([seed, 4, i, j, k]), cs_iterations=cs_iterations,
-                mask=mask if protocol.cs_factor > 1 else None)
+                truth[i, j],
+                maps[SLICE_NAMES[j]].maps,
+                protocol,
+                noise_sd=calibration.noise_sd,
+                rng=np.random.default_rng([seed, 4, i, j, k]),
+                cs_iterations=cs_iterations,
+                mask=mask if protocol.cs_factor > 1 else None,
+            )
         seconds[name] = time.perf_counter() - start
     pixel = (fov[0] / shape[0], fov[1] / shape[1])
     study = StudyImages(images=images, truth=truth, labels=labels, pixel_mm=pixel, noise_sd=calibration.noise_sd)
-    return CohortSimulation(study=study, anatomies=anatomies, maps=maps, mask=mask, calibration=calibration,
-                            seconds=seconds)
+    return CohortSimulation(
+        study=study, anatomies=anatomies, maps=maps, mask=mask, calibration=calibration, seconds=seconds
+    )

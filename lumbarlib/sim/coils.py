@@ -107,10 +107,18 @@ def biot_savart_sensitivity(
     out = np.empty((array.n_coils, z.size), dtype=np.complex128)
     for c, centre in enumerate(array.centres()):
         # loop in the plane x = const: points centre + a (cos phi e_y + sin phi e_z)
-        seg = np.stack([centre[0] + array.radius_mm * np.sin(phi), np.full_like(phi, centre[1]),
-                        centre[2] + array.radius_mm * np.cos(phi)], axis=-1)
-        dl = np.stack([array.radius_mm * np.cos(phi), np.zeros_like(phi), -array.radius_mm * np.sin(phi)],
-                      axis=-1) * dphi
+        seg = np.stack(
+            [
+                centre[0] + array.radius_mm * np.sin(phi),
+                np.full_like(phi, centre[1]),
+                centre[2] + array.radius_mm * np.cos(phi),
+            ],
+            axis=-1,
+        )
+        dl = (
+            np.stack([array.radius_mm * np.cos(phi), np.zeros_like(phi), -array.radius_mm * np.sin(phi)], axis=-1)
+            * dphi
+        )
         rz, rx, ry = (pts[:, None, k] - seg[None, :, k] for k in range(3))  # (P, S) each
         inv3 = (rz * rz + rx * rx + ry * ry) ** -1.5
         # (dl x r) in the right-handed order (z, x, y): x- and y-components; dl has no x part
@@ -185,8 +193,16 @@ def coil_maps(
     # separable cubic interpolation: coarse grid -> image rows, then -> image columns
     fine = _cubic_resample(_cubic_resample(coarse, zc, z, axis=1), xc, x, axis=2)
     rss = np.sqrt((np.abs(fine) ** 2).sum(axis=0))
-    reference = np.sqrt((np.abs(biot_savart_sensitivity(
-        array, np.array([fov_mm[0] / 2]), np.array([array.plane_x_mm - TABLE_TO_COIL_MM]), 0.0)) ** 2).sum())
+    reference = np.sqrt(
+        (
+            np.abs(
+                biot_savart_sensitivity(
+                    array, np.array([fov_mm[0] / 2]), np.array([array.plane_x_mm - TABLE_TO_COIL_MM]), 0.0
+                )
+            )
+            ** 2
+        ).sum()
+    )
     return CoilMaps(maps=(fine / rss).astype(np.complex64), shading=(rss / reference).astype(np.float32))
 
 

@@ -93,6 +93,14 @@ def cs_reconstruct(
     if kspace.shape != maps.shape:
         raise ValueError(f"kspace shape {kspace.shape} differs from maps shape {maps.shape}")
     weights = _weights(mask, maps.shape[1:])
-    app = mr.app.L1WaveletRecon(kspace * weights, maps, lamda, weights=weights, wave_name=wave_name,
-                                max_iter=max_iter, alpha=1.0, show_pbar=show_pbar)
+    app = mr.app.L1WaveletRecon(
+        kspace * weights,
+        maps,
+        lamda,
+        weights=weights,
+        wave_name=wave_name,
+        max_iter=max_iter,
+        alpha=1.0,
+        show_pbar=show_pbar,
+    )
     return np.asarray(app.run())

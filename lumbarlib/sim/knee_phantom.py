@@ -113,9 +113,9 @@ def _paint(y: np.ndarray, x: np.ndarray) -> np.ndarray:
         | _ellipse(y, x, -8.0, 33.0, 6.0, 2.5)  # posterior recess
     )
     hoffa = (y > -8.0) & (y < 8.0) & (x > -38.0 + 0.3 * y) & (x < -26.0) | _ellipse(y, x, 0.0, -31.0, 9.0, 6.0)
-    menisci = (
-        (np.abs(y - 0.7) < 3.2 - 0.12 * np.abs(x + 26.0) * 3.0) & (x > -30.0) & (x < -18.0)
-    ) | ((np.abs(y - 0.7) < 3.5 - 0.12 * np.abs(x - 28.0) * 3.0) & (x > 18.0) & (x < 33.0))
+    menisci = ((np.abs(y - 0.7) < 3.2 - 0.12 * np.abs(x + 26.0) * 3.0) & (x > -30.0) & (x < -18.0)) | (
+        (np.abs(y - 0.7) < 3.5 - 0.12 * np.abs(x - 28.0) * 3.0) & (x > 18.0) & (x < 33.0)
+    )
     ligaments = (
         _segment(y, x, (-18.0, 10.0), (8.0, 22.0), 2.6)  # posterior cruciate
         | _segment(y, x, (-14.0, 0.0), (6.0, -12.0), 2.2)  # anterior cruciate

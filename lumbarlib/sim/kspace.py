@@ -36,7 +36,7 @@ def crop_center(array: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     if my > ny or mx > nx:
         raise ValueError(f"crop shape {shape} is larger than the array's {(ny, nx)}")
     y0, x0 = ny // 2 - my // 2, nx // 2 - mx // 2
-    return array[..., y0:y0 + my, x0:x0 + mx]
+    return array[..., y0 : y0 + my, x0 : x0 + mx]
 
 
 def resample_fourier(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -64,8 +64,13 @@ def resample_fourier(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return ifft2c(k) * np.sqrt(shape[0] * shape[1] / (ny * nx))
 
 
-def complex_noise(shape: tuple[int, ...], sigma: float, rng: np.random.Generator,
-                  covariance: np.ndarray | None = None, dtype=np.complex64) -> np.ndarray:
+def complex_noise(
+    shape: tuple[int, ...],
+    sigma: float,
+    rng: np.random.Generator,
+    covariance: np.ndarray | None = None,
+    dtype=np.complex64,
+) -> np.ndarray:
     r"""Complex Gaussian noise of variance :math:`\sigma^2` per sample (:math:`\sigma^2/2` per real part).
 
     Parameters

@@ -23,9 +23,26 @@ SLICE_OFFSET_MM: dict[str, float] = {"mid": 0.0, "para": 22.0}
 """Distance of each slice to the right of the midline (for the coil model)."""
 
 _TISSUE_LABELS: tuple[str, ...] = (
-    "air", "subcutaneous_fat", "retroperitoneal_fat", "muscle", "csf", "cord", "cauda_equina",
-    "posterior_elements", "cortical_bone", "epidural_fat", "ligament", "nerve_root", "vessel",
-    "basivertebral_vein", "viscera", "bowel_fluid", "bowel_gas", "visceral_fat", "liver", "skin",
+    "air",
+    "subcutaneous_fat",
+    "retroperitoneal_fat",
+    "muscle",
+    "csf",
+    "cord",
+    "cauda_equina",
+    "posterior_elements",
+    "cortical_bone",
+    "epidural_fat",
+    "ligament",
+    "nerve_root",
+    "vessel",
+    "basivertebral_vein",
+    "viscera",
+    "bowel_fluid",
+    "bowel_gas",
+    "visceral_fat",
+    "liver",
+    "skin",
 )
 
 LABELS: dict[str, int] = {
@@ -43,12 +60,14 @@ def label_group(name: str) -> str:
     Every ``vertebra_*`` is vertebral marrow, every ``nucleus_*`` or ``annulus_*`` one disc
     tissue; other labels are their own group, underscores read as spaces.
     """
-    for prefix, group in (("vertebra_", "vertebral marrow"), ("nucleus_", "nucleus pulposus"),
-                          ("annulus_", "annulus fibrosus")):
+    for prefix, group in (
+        ("vertebra_", "vertebral marrow"),
+        ("nucleus_", "nucleus pulposus"),
+        ("annulus_", "annulus fibrosus"),
+    ):
         if name.startswith(prefix):
             return group
     return name.replace("_", " ")
-
 
 
 def level_rows(labels: np.ndarray, level: str, where: str = "the label image") -> tuple[int, int]:

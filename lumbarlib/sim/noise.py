@@ -37,7 +37,10 @@ RAYLEIGH_MEDIAN = float(np.sqrt(2.0 * np.log(2.0)))  # median of a unit Rayleigh
 
 
 def check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
-    """``image`` as float64 after checking it is one finite 2-D image, sides >= 8 pixels (ValueError naming ``name``)."""
+    """``image`` as float64, after checking it is one finite 2-D image with sides >= 8 pixels.
+
+    Raises ValueError naming ``name`` otherwise.
+    """
     image = np.asarray(image)
     if image.ndim != 2:
         raise ValueError(f"parameter {name!r}: must be a 2-D image, got shape {image.shape}")

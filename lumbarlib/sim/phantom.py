@@ -67,7 +67,6 @@ class PhantomSlice:
     pixel_mm: tuple[float, float]
 
 
-
 # --- signed distance functions (negative inside), all in mm --------------------------
 def _local(z: np.ndarray, x: np.ndarray, center: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
     dz, dx = z - center[0], x - center[1]
@@ -112,7 +111,7 @@ def _band(a, lo, hi):
 class _View:
     """A rectangular window of the canvas: coordinates broadcast as (n, 1) and (1, m), fields sliced."""
 
-    def __init__(self, canvas: "_Canvas", iz: slice, ix: slice) -> None:
+    def __init__(self, canvas: _Canvas, iz: slice, ix: slice) -> None:
         self.canvas, self.iz, self.ix = canvas, iz, ix
         self.z = canvas.z_axis[iz][:, None]
         self.x = canvas.x_axis[ix][None, :]
@@ -398,9 +397,20 @@ def _paint_spine(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, para
     depth_scale = 0.9 if para else 1.0
     canvas.fields["depth"] = frame.profile(canvas.fields["s"], {vt.level: vt.depth * depth_scale for vt in spine})
     c = anat.canal_ap_mm
-    canvas.fields["canal"] = frame.profile(canvas.fields["s"], {
-        "T11": c - 1.0, "T12": c - 1.5, "L1": c - 1.0, "L2": c, "L3": c, "L4": c + 0.5, "L5": c + 1.0,
-        "S1": c - 2.0, "S2": c - 6.5})
+    canvas.fields["canal"] = frame.profile(
+        canvas.fields["s"],
+        {
+            "T11": c - 1.0,
+            "T12": c - 1.5,
+            "L1": c - 1.0,
+            "L2": c,
+            "L3": c,
+            "L4": c + 0.5,
+            "L5": c + 1.0,
+            "S1": c - 2.0,
+            "S2": c - 6.5,
+        },
+    )
     zr, xr = frame.box((s_top, s_end), (-95.0, 75.0), margin=0.0)
     g = canvas.view(zr, xr)
     along = _band(g.s, s_top, s_end)
@@ -427,8 +437,9 @@ def _paint_spine(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, para
     else:
         aorta = np.maximum(_band(g.v, ant - 17.0, ant - 4.0), _band(g.s, s_top, k["bot_L4"] - 8.0))
         canvas.paint(g, aorta, "vessel", sig("flow_void"))
-    canvas.paint(g, np.maximum(_band(g.v, ant - 0.9, ant + 0.3), _band(g.s, s_top, k["bot_S2"])), "ligament",
-                 sig("ligament"))
+    canvas.paint(
+        g, np.maximum(_band(g.v, ant - 0.9, ant + 0.3), _band(g.s, s_top, k["bot_S2"])), "ligament", sig("ligament")
+    )
 
     for upper, lower in zip(spine[:-1], spine[1:]):
         _paint_disc(canvas, upper, lower, para, sig)
@@ -497,8 +508,9 @@ def _paint_canal(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig)
     canvas.paint(g, np.maximum(_band(g.v, 0.0, g.canal), _band(g.s, s_top, s_canal_end)), "epidural_fat", sig("fat"))
     # thecal sac: anterior epidural fat at L5-S1, posterior epidural fat at the lower lumbar levels
     ant_fat = 0.7 + frame.profile(g.s, {"T11": 0.0, "L4": 0.2, "L5": 2.0, "S1": 3.0, "S2": 2.0})
-    post_fat = 0.6 + frame.profile(g.s, {"T11": 0.3, "L1": 0.5, "L2": 1.0, "L3": 1.6, "L4": 2.0, "L5": 2.0,
-                                         "S1": 1.2, "S2": 1.0})
+    post_fat = 0.6 + frame.profile(
+        g.s, {"T11": 0.3, "L1": 0.5, "L2": 1.0, "L3": 1.6, "L4": 2.0, "L5": 2.0, "S1": 1.2, "S2": 1.0}
+    )
     taper = np.sqrt(np.clip((s_sac_end - g.s) / 20.0, 0.0, 1.0))
     centre = (ant_fat + g.canal - post_fat) / 2
     half = (g.canal - post_fat - ant_fat) / 2 * taper
@@ -521,17 +533,17 @@ def _paint_canal(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig)
         stop = frame.mid(level)
         settle = np.clip((g.s - start) / 30.0, 0.0, 1.0)
         wave = 0.25 * np.sin(2.0 * np.pi * (g.s - start) / (40.0 + 7.0 * i) + i)
-        root_c = np.where(g.s < s_tip, cord_c + radius * (0.2 + 0.2 * i),
-                          back - 1.0 - 1.6 * i * settle + wave)
-        canvas.paint(g, np.maximum(np.abs(g.v - root_c) - 0.4, _band(g.s, start, stop)), "cauda_equina",
-                     sig("nerve"))
+        root_c = np.where(g.s < s_tip, cord_c + radius * (0.2 + 0.2 * i), back - 1.0 - 1.6 * i * settle + wave)
+        canvas.paint(g, np.maximum(np.abs(g.v - root_c) - 0.4, _band(g.s, start, stop)), "cauda_equina", sig("nerve"))
     filum = np.maximum(np.abs(g.v - (cord_c + 0.8)) - 0.4, _band(g.s, s_tip - 2.0, s_sac_end - 2.0))
     canvas.paint(g, filum, "cauda_equina", sig("nerve"))
     # posterior longitudinal ligament; ligamenta flava between the laminae
     canvas.paint(g, np.maximum(_band(g.v, -0.1, 0.8), _band(g.s, s_top, s_canal_end)), "ligament", sig("ligament"))
     for upper, lower in zip(spine[:7], spine[1:8]):
-        flavum = np.maximum(_band(g.v, g.canal - 2.6, g.canal + 1.0),
-                            _band(g.s, k[f"bot_{upper.level}"] - 7.0, k[f"top_{lower.level}"] + 3.0))
+        flavum = np.maximum(
+            _band(g.v, g.canal - 2.6, g.canal + 1.0),
+            _band(g.s, k[f"bot_{upper.level}"] - 7.0, k[f"top_{lower.level}"] + 3.0),
+        )
         canvas.paint(g, flavum, "ligament", 1.6 * sig("ligament"))
 
 
@@ -561,8 +573,9 @@ def _paint_posterior_arch(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFr
     zr, xr = frame.box((s0, s1), (0.0, anat.canal_ap_mm + 12.0))
     g = canvas.view(zr, xr)
     _, x_back = _body_outline(anat, spine, g.z)
-    plate = np.maximum(np.maximum(_band(g.v, g.canal, g.canal + 9.0), _band(g.s, s0, s1)),
-                       g.x - (x_back - anat.back_fat_mm - 1.0))
+    plate = np.maximum(
+        np.maximum(_band(g.v, g.canal, g.canal + 9.0), _band(g.s, s0, s1)), g.x - (x_back - anat.back_fat_mm - 1.0)
+    )
     canvas.paint(g, plate, "cortical_bone", sig("cortical_bone"))
     canvas.paint(g, plate + CORTEX_MM + 0.3, "posterior_elements", pe_signal[g.iz, g.ix])
 
@@ -584,8 +597,9 @@ def _paint_foramina(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, s
             # sacral foramen through the lateral mass
             hole = _ellipse_sdf(g.s - (s0 + s1) / 2, g.v - g.canal / 2, 4.5, 3.2)
             canvas.paint(g, hole, "epidural_fat", sig("fat"))
-            canvas.paint(g, _ellipse_sdf(g.s - (s0 + s1) / 2 + 0.8, g.v - g.canal / 2, 2.3, 1.9), "nerve_root",
-                         sig("nerve"))
+            canvas.paint(
+                g, _ellipse_sdf(g.s - (s0 + s1) / 2 + 0.8, g.v - g.canal / 2, 2.3, 1.9), "nerve_root", sig("nerve")
+            )
             continue
         # foramen: from under this pedicle (upper half of the body) to the next pedicle, an inverted
         # teardrop, wide at the top where the root and ganglion lie, narrow at the disc level
@@ -598,6 +612,7 @@ def _paint_foramina(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, s
         canvas.paint(g, _ellipse_sdf(g.s - root_s, g.v - 0.55 * g.canal, 3.0, 2.5), "nerve_root", sig("nerve"))
         canvas.paint(g, _ellipse_sdf(g.s - (f1 - 3.5), g.v - 0.45 * g.canal, 1.1, 0.9), "vessel", sig("flow_void"))
         # facet joint: a thin oblique cleft through the articular column at the disc level
-        joint = np.maximum(np.abs((g.s - (s1 + 2.0)) - 0.5 * (g.v - g.canal - 7.5)) - 0.55,
-                           np.abs(g.v - g.canal - 7.5) - 6.5)
+        joint = np.maximum(
+            np.abs((g.s - (s1 + 2.0)) - 0.5 * (g.v - g.canal - 7.5)) - 0.55, np.abs(g.v - g.canal - 7.5) - 6.5
+        )
         canvas.paint(g, joint, "ligament", 0.5 * sig("bowel_fluid"))

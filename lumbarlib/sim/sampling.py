@@ -61,7 +61,7 @@ def phase_encode_mask(
     centre = n_lines // 2
     n_centre = min(n_keep, int(round(center_fraction * n_lines)))
     lo = centre - n_centre // 2
-    mask[lo:lo + n_centre] = True
+    mask[lo : lo + n_centre] = True
     remaining = n_keep - n_centre
     if remaining > 0:
         k = np.abs(np.arange(n_lines) - centre) / (n_lines / 2)

@@ -99,4 +99,3 @@ def tse_signal(tissue: Tissue, protocol: Protocol) -> float:
     """
     recovery_ms = protocol.tr_ms - protocol.etl * protocol.echo_spacing_ms
     return tissue.pd * (1.0 - math.exp(-recovery_ms / tissue.t1_ms)) * math.exp(-protocol.te_ms / tissue.t2_ms)
-

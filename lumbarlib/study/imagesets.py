@@ -88,23 +88,31 @@ class StudyImages:
         if self.noise_sd is not None:
             arrays["noise_sd"] = np.asarray(self.noise_sd)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
-            path, truth=self.truth, labels=self.labels, pixel_mm=np.asarray(self.pixel_mm), **arrays
-        )
+        np.savez_compressed(path, truth=self.truth, labels=self.labels, pixel_mm=np.asarray(self.pixel_mm), **arrays)
 
     @classmethod
-    def load(cls, path: Path) -> "StudyImages":
+    def load(cls, path: Path) -> StudyImages:
         """Read a file written by :meth:`save`."""
         with np.load(path) as data:
             images = {key.removeprefix("image__"): data[key] for key in data.files if key.startswith("image__")}
             noise_sd = float(data["noise_sd"]) if "noise_sd" in data.files else None
-            return cls(images=images, truth=data["truth"], labels=data["labels"],
-                       pixel_mm=tuple(data["pixel_mm"].tolist()), noise_sd=noise_sd)
+            return cls(
+                images=images,
+                truth=data["truth"],
+                labels=data["labels"],
+                pixel_mm=tuple(data["pixel_mm"].tolist()),
+                noise_sd=noise_sd,
+            )
 
-    def with_sets(self, extra: dict[str, np.ndarray]) -> "StudyImages":
+    def with_sets(self, extra: dict[str, np.ndarray]) -> StudyImages:
         """A copy holding these sets too (a set already present is replaced)."""
-        return StudyImages(images={**self.images, **extra}, truth=self.truth, labels=self.labels,
-                           pixel_mm=self.pixel_mm, noise_sd=self.noise_sd)
+        return StudyImages(
+            images={**self.images, **extra},
+            truth=self.truth,
+            labels=self.labels,
+            pixel_mm=self.pixel_mm,
+            noise_sd=self.noise_sd,
+        )
 
 
 def acquired_path() -> Path:

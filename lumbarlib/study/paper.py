@@ -76,8 +76,12 @@ def _tidy(raw: pd.DataFrame, keys: tuple[str, ...]) -> PublishedTable:
     for _, line in raw.iterrows():
         for k, name in enumerate(SET_NAMES, start=1):
             value_rows.append(
-                {**{c: line[c] for c in keys}, "set": name,
-                 "mean": float(line[f"mean_{k}"]), "sd": float(line[f"sd_{k}"])}
+                {
+                    **{c: line[c] for c in keys},
+                    "set": name,
+                    "mean": float(line[f"mean_{k}"]),
+                    "sd": float(line[f"sd_{k}"]),
+                }
             )
     q_rows = []
     for column in raw.columns:
@@ -90,17 +94,27 @@ def _tidy(raw: pd.DataFrame, keys: tuple[str, ...]) -> PublishedTable:
         for _, line in raw.iterrows():
             q, censored = _parse_q(line[column])
             q_rows.append(
-                {**{c: line[c] for c in keys}, "comparison": comparison_label(first, second),
-                 "q_text": str(line[column]).strip(), "q": q, "censored": censored,
-                 "significant": q < ALPHA or (censored and q <= ALPHA)}
+                {
+                    **{c: line[c] for c in keys},
+                    "comparison": comparison_label(first, second),
+                    "q_text": str(line[column]).strip(),
+                    "q": q,
+                    "censored": censored,
+                    "significant": q < ALPHA or (censored and q <= ALPHA),
+                }
             )
     q_table = pd.DataFrame(q_rows)
     order = {comparison_label(*c): i for i, c in enumerate(COMPARISONS)}
     row_order = {tuple(line[c] for c in keys): i for i, (_, line) in enumerate(raw.iterrows())}
-    q_table = q_table.assign(
-        _row=[row_order[tuple(r)] for r in q_table[list(keys)].itertuples(index=False)],
-        _cmp=q_table["comparison"].map(order),
-    ).sort_values(["_row", "_cmp"]).drop(columns=["_row", "_cmp"]).reset_index(drop=True)
+    q_table = (
+        q_table.assign(
+            _row=[row_order[tuple(r)] for r in q_table[list(keys)].itertuples(index=False)],
+            _cmp=q_table["comparison"].map(order),
+        )
+        .sort_values(["_row", "_cmp"])
+        .drop(columns=["_row", "_cmp"])
+        .reset_index(drop=True)
+    )
     return PublishedTable(values=pd.DataFrame(value_rows), q=q_table, keys=keys)
 
 
@@ -208,7 +222,9 @@ def significance_agreement(simulated_q: pd.DataFrame, published: PublishedTable)
     keys = list(published.keys)
     merged = published.q.merge(
         simulated_q[[*keys, "comparison", "significant"]],
-        on=[*keys, "comparison"], how="inner", suffixes=("_paper", "_sim"),
+        on=[*keys, "comparison"],
+        how="inner",
+        suffixes=("_paper", "_sim"),
     )
     if merged.empty:
         raise ValueError("no (row, comparison) of the simulated q-values matches the published table")

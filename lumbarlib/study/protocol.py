@@ -79,8 +79,16 @@ class Protocol:
         def bad(name: str, value: object, allowed: str) -> ParameterError:
             return ParameterError(f"protocol {self.name!r}: field {name!r} = {value!r}: must be {allowed}")
 
-        for name in ("tr_ms", "te_ms", "echo_spacing_ms", "bandwidth_hz_per_px", "slice_thickness_mm",
-                     "fov_phase_mm", "fov_read_mm", "paper_scan_time_s"):
+        for name in (
+            "tr_ms",
+            "te_ms",
+            "echo_spacing_ms",
+            "bandwidth_hz_per_px",
+            "slice_thickness_mm",
+            "fov_phase_mm",
+            "fov_read_mm",
+            "paper_scan_time_s",
+        ):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise bad(name, value, "a finite number > 0")
@@ -242,12 +250,13 @@ def scan_time_table(protocols: dict[str, Protocol] | None = None) -> pd.DataFram
     rows = []
     for name, p in protocols.items():
         model = scan_time_s(p)
-        rows.append({
-            "protocol": name,
-            "echo_trains_per_average": shots_per_average(p),
-            "model_s": model,
-            "paper_s": p.paper_scan_time_s,
-            "relative_error": model / p.paper_scan_time_s - 1.0,
-        })
+        rows.append(
+            {
+                "protocol": name,
+                "echo_trains_per_average": shots_per_average(p),
+                "model_s": model,
+                "paper_s": p.paper_scan_time_s,
+                "relative_error": model / p.paper_scan_time_s - 1.0,
+            }
+        )
     return pd.DataFrame(rows)
-

@@ -40,9 +40,11 @@ def window(images: np.ndarray | Iterable[np.ndarray], percentile: float = 99.5) 
 
     Equal windowing is what lets a reader compare noise and contrast across panels.
     """
-    stacked = np.concatenate([np.ravel(np.asarray(im)) for im in images]) if not isinstance(
-        images, np.ndarray
-    ) else np.ravel(images)
+    stacked = (
+        np.concatenate([np.ravel(np.asarray(im)) for im in images])
+        if not isinstance(images, np.ndarray)
+        else np.ravel(images)
+    )
     return 0.0, float(np.percentile(stacked, percentile))
 
 
@@ -128,8 +130,9 @@ def show_image(
     return im
 
 
-def outline_window(ax: Axes, window: tuple[slice, slice], pixel_mm: tuple[float, float], *,
-                   color: str = "orange") -> Rectangle:
+def outline_window(
+    ax: Axes, window: tuple[slice, slice], pixel_mm: tuple[float, float], *, color: str = "orange"
+) -> Rectangle:
     """Outline on an image drawn by :func:`show_image` the rows and columns a zoom panel shows."""
     rows, cols = window
     if None in (rows.start, rows.stop, cols.start, cols.stop):
@@ -172,18 +175,38 @@ def draw_study_design(
     rows = np.linspace(0.5, len(sets) - 1.5, len(protocols)) if len(protocols) > 1 else [len(sets) / 2]
     for (name, text), y in zip(protocols, rows):
         prot_y[name] = y
-        ax.text(1.4, y, f"{name}\n{text}", ha="center", va="center", fontsize=10,
-                bbox={**box, "facecolor": "#dbe9f6", "edgecolor": "#2b6ca3"})
+        ax.text(
+            1.4,
+            y,
+            f"{name}\n{text}",
+            ha="center",
+            va="center",
+            fontsize=10,
+            bbox={**box, "facecolor": "#dbe9f6", "edgecolor": "#2b6ca3"},
+        )
     set_y = {}
     for i, (name, source) in enumerate(sets):
         set_y[name] = i
         dlr = name.startswith("dlr")
-        ax.text(5.0, i, f"({i + 1}) {name}", ha="center", va="center", fontsize=10,
-                bbox={**box, "facecolor": "#fde7c8" if dlr else "#eeeeee",
-                      "edgecolor": "#c26d00" if dlr else "#555555"})
-        ax.annotate("", xy=(3.9, i), xytext=(2.45, prot_y[source]),
-                    arrowprops={"arrowstyle": "->", "color": "#2b6ca3" if not dlr else "#c26d00",
-                                "linestyle": "-" if not dlr else "--"})
+        ax.text(
+            5.0,
+            i,
+            f"({i + 1}) {name}",
+            ha="center",
+            va="center",
+            fontsize=10,
+            bbox={**box, "facecolor": "#fde7c8" if dlr else "#eeeeee", "edgecolor": "#c26d00" if dlr else "#555555"},
+        )
+        ax.annotate(
+            "",
+            xy=(3.9, i),
+            xytext=(2.45, prot_y[source]),
+            arrowprops={
+                "arrowstyle": "->",
+                "color": "#2b6ca3" if not dlr else "#c26d00",
+                "linestyle": "-" if not dlr else "--",
+            },
+        )
     for k, (a, b) in enumerate(comparisons):
         x = 6.6 + 0.55 * k
         ya, yb = set_y[a], set_y[b]

@@ -64,7 +64,6 @@ NOISE_STREAM = 7
 """Sub-seed of the preview's noise, apart from every stream of the cohort simulation."""
 
 
-
 @dataclass(frozen=True)
 class Settings:
     """What the reader sets: the acquisition of the tile and the DLR strength.
@@ -103,8 +102,9 @@ class Settings:
 
     def protocol(self) -> Protocol:
         """The double-fast protocol of Table 1 with this NEX and CS factor."""
-        return dataclasses.replace(PROTOCOLS["double-fast"], name="preview", nex=int(self.nex),
-                                   cs_factor=float(self.cs_factor))
+        return dataclasses.replace(
+            PROTOCOLS["double-fast"], name="preview", nex=int(self.nex), cs_factor=float(self.cs_factor)
+        )
 
 
 @dataclass(frozen=True)
@@ -145,8 +145,9 @@ class Tile:
         return float(np.percentile(self.signal, 99.5)) * 1.15
 
 
-def tile_origin(rois: Sequence[OvalRoi], shape: tuple[int, int], pixel_mm: tuple[float, float],
-                size: int) -> tuple[int, int]:
+def tile_origin(
+    rois: Sequence[OvalRoi], shape: tuple[int, int], pixel_mm: tuple[float, float], size: int
+) -> tuple[int, int]:
     """Top-left pixel of the ``size`` x ``size`` tile centred on the ROIs' bounding box, inside the image."""
     top = min(r.center_mm[0] - r.semi_axes_mm[0] for r in rois) / pixel_mm[0]
     bottom = max(r.center_mm[0] + r.semi_axes_mm[0] for r in rois) / pixel_mm[0]
@@ -181,8 +182,9 @@ def tile_window(study: StudyImages, volunteer: int, size: int = TILE_SIZE) -> tu
     return slice(row, row + size), slice(col, col + size)
 
 
-def make_tile(study: StudyImages, volunteer: int, coil_maps: np.ndarray, noise_sd: float, *,
-              size: int = TILE_SIZE) -> Tile:
+def make_tile(
+    study: StudyImages, volunteer: int, coil_maps: np.ndarray, noise_sd: float, *, size: int = TILE_SIZE
+) -> Tile:
     """Cut the preview tile of one volunteer's midsagittal slice around its T12-L2 ROIs.
 
     Parameters
@@ -224,8 +226,15 @@ def make_tile(study: StudyImages, volunteer: int, coil_maps: np.ndarray, noise_s
         rois[roi.tissue] = moved
     if not rois:
         raise ValueError(f"none of the ROIs {TILE_TISSUES} fits in a {size}-pixel tile of {where}")
-    return Tile(volunteer=volunteer, signal=truth[window], coil_maps=coil_maps[(slice(None), *window)],
-                rois=rois, pixel_mm=study.pixel_mm, origin=origin, noise_sd=float(noise_sd))
+    return Tile(
+        volunteer=volunteer,
+        signal=truth[window],
+        coil_maps=coil_maps[(slice(None), *window)],
+        rois=rois,
+        pixel_mm=study.pixel_mm,
+        origin=origin,
+        noise_sd=float(noise_sd),
+    )
 
 
 def acquire_tile(tile: Tile, settings: Settings, *, seed: int, cs_iterations: int) -> np.ndarray:
@@ -237,8 +246,14 @@ def acquire_tile(tile: Tile, settings: Settings, *, seed: int, cs_iterations: in
     check_range("seed", seed, 0, integer=True)
     check_range("cs_iterations", cs_iterations, 1, integer=True)
     rng = np.random.default_rng([seed, NOISE_STREAM, tile.volunteer])
-    return acquire_image(tile.signal, tile.coil_maps, settings.protocol(),
-                         noise_sd=tile.noise_sd * settings.noise_factor, rng=rng, cs_iterations=cs_iterations)
+    return acquire_image(
+        tile.signal,
+        tile.coil_maps,
+        settings.protocol(),
+        noise_sd=tile.noise_sd * settings.noise_factor,
+        rng=rng,
+        cs_iterations=cs_iterations,
+    )
 
 
 @dataclass(frozen=True)
@@ -303,22 +318,31 @@ class Preview:
 
     def table(self) -> pd.DataFrame:
         """ROI SNR and CNR before and after the DLR: columns measure, ROI, input, DLR."""
-        rows = [("SNR", TISSUE_NAMES[t], self.before.si_over_sd[t], self.after.si_over_sd[t]) for t in self.before.stats]
-        rows += [("CNR", f"{TISSUE_NAMES[a]} vs {TISSUE_NAMES[b]}", v, self.after.cnr[(a, b)])
-                 for (a, b), v in self.before.cnr.items()]
+        rows = [
+            ("SNR", TISSUE_NAMES[t], self.before.si_over_sd[t], self.after.si_over_sd[t]) for t in self.before.stats
+        ]
+        rows += [
+            ("CNR", f"{TISSUE_NAMES[a]} vs {TISSUE_NAMES[b]}", v, self.after.cnr[(a, b)])
+            for (a, b), v in self.before.cnr.items()
+        ]
         return pd.DataFrame(rows, columns=["measure", "ROI", "input", "DLR"])
 
     def caption(self) -> str:
         """One line per measure, as the static slider's label shows it."""
-        snr = ", ".join(f"{TISSUE_NAMES[t]} {self.before.si_over_sd[t]:.1f} -> {self.after.si_over_sd[t]:.1f}"
-                        for t in self.before.stats)
-        cnr = ", ".join(f"{TISSUE_NAMES[a]}/{TISSUE_NAMES[b]} {v:.1f} -> {self.after.cnr[(a, b)]:.1f}"
-                        for (a, b), v in self.before.cnr.items())
+        snr = ", ".join(
+            f"{TISSUE_NAMES[t]} {self.before.si_over_sd[t]:.1f} -> {self.after.si_over_sd[t]:.1f}"
+            for t in self.before.stats
+        )
+        cnr = ", ".join(
+            f"{TISSUE_NAMES[a]}/{TISSUE_NAMES[b]} {v:.1f} -> {self.after.cnr[(a, b)]:.1f}"
+            for (a, b), v in self.before.cnr.items()
+        )
         return f"ROI SNR (SI/SD), input -> DLR: {snr}\nCNR, input -> DLR: {cnr}"
 
 
-def make_preview(tile: Tile, noisy: np.ndarray, settings: Settings, *, sigma: float | None = None,
-                 net: DLRNet | None = None) -> Preview:
+def make_preview(
+    tile: Tile, noisy: np.ndarray, settings: Settings, *, sigma: float | None = None, net: DLRNet | None = None
+) -> Preview:
     """Denoise an acquired tile at the settings' strength and measure both images.
 
     Parameters
@@ -335,8 +359,15 @@ def make_preview(tile: Tile, noisy: np.ndarray, settings: Settings, *, sigma: fl
     sigma = estimate_sigma(noisy) if sigma is None else sigma
     check_range("sigma", sigma, 0)
     denoised = denoise(noisy, sigma=sigma, strength=settings.strength, net=net)
-    return Preview(settings=settings, noisy=noisy, denoised=denoised, difference=noisy - denoised,
-                   sigma=float(sigma), before=measure_tile(noisy, tile), after=measure_tile(denoised, tile))
+    return Preview(
+        settings=settings,
+        noisy=noisy,
+        denoised=denoised,
+        difference=noisy - denoised,
+        sigma=float(sigma),
+        before=measure_tile(noisy, tile),
+        after=measure_tile(denoised, tile),
+    )
 
 
 @lru_cache(maxsize=4)
@@ -368,8 +399,16 @@ class Explorer:
         Default: the shipped weights.
     """
 
-    def __init__(self, study: StudyImages, *, seed: int, cs_iterations: int = 30, noise_sd: float | None = None,
-                 size: int = TILE_SIZE, net: DLRNet | None = None) -> None:
+    def __init__(
+        self,
+        study: StudyImages,
+        *,
+        seed: int,
+        cs_iterations: int = 30,
+        noise_sd: float | None = None,
+        size: int = TILE_SIZE,
+        net: DLRNet | None = None,
+    ) -> None:
         check_range("seed", seed, 0, integer=True)
         check_range("cs_iterations", cs_iterations, 1, integer=True)
         check_range("size", size, 16, integer=True)
@@ -380,8 +419,12 @@ class Explorer:
             noise_sd = study.noise_sd
         if noise_sd is None:
             mid = SLICE_NAMES.index("mid")
-            noise_sd = calibrate_noise_sd(study.truth[:, mid], study.labels[:, mid], self.coil_maps,
-                                          rng=np.random.default_rng([seed, CALIBRATION_STREAM])).noise_sd
+            noise_sd = calibrate_noise_sd(
+                study.truth[:, mid],
+                study.labels[:, mid],
+                self.coil_maps,
+                rng=np.random.default_rng([seed, CALIBRATION_STREAM]),
+            ).noise_sd
         check_range("noise_sd", noise_sd, 0)
         self.noise_sd = float(noise_sd)
         self._tiles: dict[int, Tile] = {}
@@ -402,8 +445,9 @@ class Explorer:
         """The acquired tile and its estimated noise SD for these settings (the last 8 are kept)."""
         key = settings.acquisition_key
         if key not in self._acquired:
-            noisy = acquire_tile(self.tile(settings.volunteer), settings, seed=self.seed,
-                                 cs_iterations=self.cs_iterations)
+            noisy = acquire_tile(
+                self.tile(settings.volunteer), settings, seed=self.seed, cs_iterations=self.cs_iterations
+            )
             if len(self._acquired) >= 8:
                 self._acquired.pop(next(iter(self._acquired)))
             self._acquired[key] = (noisy, estimate_sigma(noisy))
@@ -416,8 +460,9 @@ class Explorer:
         return make_preview(self.tile(settings.volunteer), noisy, settings, sigma=sigma, net=self.net)
 
 
-def load_or_simulate_study(*, seed: int, n_volunteers: int, matrix_scale: float = 1.0, cs_iterations: int = 30,
-                           show_pbar: bool = True) -> StudyImages:
+def load_or_simulate_study(
+    *, seed: int, n_volunteers: int, matrix_scale: float = 1.0, cs_iterations: int = 30, show_pbar: bool = True
+) -> StudyImages:
     """The study the book last simulated (``acquired_images.npz``), or the same cohort simulated now.
 
     The simulation chapter writes the file; when it has not run yet (the apps opened on a
@@ -427,5 +472,6 @@ def load_or_simulate_study(*, seed: int, n_volunteers: int, matrix_scale: float 
     path = acquired_path()
     if path.exists():
         return load_acquired(path)
-    return simulate_cohort(n_volunteers, seed, matrix_scale=matrix_scale, cs_iterations=cs_iterations,
-                           show_pbar=show_pbar).study
+    return simulate_cohort(
+        n_volunteers, seed, matrix_scale=matrix_scale, cs_iterations=cs_iterations, show_pbar=show_pbar
+    ).study

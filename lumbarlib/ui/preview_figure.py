@@ -60,22 +60,40 @@ class PreviewFigure:
             self.images = [
                 show_image(axes[0], blank, pixel_mm=tile.pixel_mm, title="acquired (DLR input)", vmin=0, vmax=vmax),
                 show_image(axes[1], blank, pixel_mm=tile.pixel_mm, title="DLR output", vmin=0, vmax=vmax),
-                show_image(axes[2], blank, pixel_mm=tile.pixel_mm, title="removed: input - output",
-                           vmin=-dmax, vmax=dmax, cmap="RdBu_r", cbar_label="signal difference (a.u.)"),
+                show_image(
+                    axes[2],
+                    blank,
+                    pixel_mm=tile.pixel_mm,
+                    title="removed: input - output",
+                    vmin=-dmax,
+                    vmax=dmax,
+                    cmap="RdBu_r",
+                    cbar_label="signal difference (a.u.)",
+                ),
             ]
             overlays = [spine for ax in axes for spine in ax.spines.values() if spine.get_visible()]
             for ax in axes[:2]:
                 for tissue, roi in tile.rois.items():
                     (cy, cx), (ay, ax_) = roi.center_mm, roi.semi_axes_mm
-                    overlays.append(ax.add_patch(
-                        Ellipse((cx, cy), 2 * ax_, 2 * ay, fill=False, edgecolor=ROI_COLOR, linewidth=1.2)))
+                    overlays.append(
+                        ax.add_patch(Ellipse((cx, cy), 2 * ax_, 2 * ay, fill=False, edgecolor=ROI_COLOR, linewidth=1.2))
+                    )
                     if ax is axes[0]:
-                        overlays.append(ax.annotate(
-                            TISSUE_NAMES[tissue], (cx + ax_, cy), xytext=(3, 0), textcoords="offset points",
-                            color=ROI_COLOR, fontsize=8, va="center"))
+                        overlays.append(
+                            ax.annotate(
+                                TISSUE_NAMES[tissue],
+                                (cx + ax_, cy),
+                                xytext=(3, 0),
+                                textcoords="offset points",
+                                color=ROI_COLOR,
+                                fontsize=8,
+                                va="center",
+                            )
+                        )
             n = tile.signal.shape[0]
-            self.title = self.fig.suptitle(f"Volunteer {tile.volunteer}: DLR preview on a {n} x {n} midsagittal "
-                                           f"tile around T12-L2")
+            self.title = self.fig.suptitle(
+                f"Volunteer {tile.volunteer}: DLR preview on a {n} x {n} midsagittal tile around T12-L2"
+            )
             canvas = self.fig.canvas
             canvas.draw()
             self.fig.set_layout_engine("none")
@@ -92,13 +110,15 @@ class PreviewFigure:
             where = np.nonzero(layer[..., 3])
             self._overlay_at = where
             self._overlay_rgb = layer[where][:, :3].astype(np.float32)
-            self._overlay_alpha = (layer[where][:, 3:].astype(np.float32) / 255.0)
+            self._overlay_alpha = layer[where][:, 3:].astype(np.float32) / 255.0
 
     def title_text(self, settings: Settings) -> str:
         """The full render's title: what was acquired and how it was denoised."""
         n = self.tile.signal.shape[0]
-        return (f"Volunteer {settings.volunteer}, {n} x {n} midsagittal tile around T12-L2: NEX {settings.nex}, "
-                f"CS factor {settings.cs_factor:g}, noise x{settings.noise_factor:g}, DLR strength {settings.strength:g}")
+        return (
+            f"Volunteer {settings.volunteer}, {n} x {n} midsagittal tile around T12-L2: NEX {settings.nex}, "
+            f"CS factor {settings.cs_factor:g}, noise x{settings.noise_factor:g}, DLR strength {settings.strength:g}"
+        )
 
     def render(self, preview: Preview) -> np.ndarray:
         """Paint a preview into the figure (fast path); returns the canvas, uint8 RGB (height, width, 3)."""

@@ -37,8 +37,10 @@ def stats_html(preview: Preview) -> str:
         for r in preview.table().itertuples()
     )
     s = preview.settings
-    head = (f"<p style='margin:0'>Volunteer {s.volunteer}, NEX {s.nex}, CS factor {s.cs_factor:g}, "
-            f"noise x{s.noise_factor:g}, DLR strength {s.strength:g} (noise SD used {preview.sigma:.3g})</p>")
+    head = (
+        f"<p style='margin:0'>Volunteer {s.volunteer}, NEX {s.nex}, CS factor {s.cs_factor:g}, "
+        f"noise x{s.noise_factor:g}, DLR strength {s.strength:g} (noise SD used {preview.sigma:.3g})</p>"
+    )
     header = "".join(f"<th {cell}>{h}</th>" for h in ("measure", "ROI (SI/SD; CNR: pooled SD)", "input", "DLR"))
     return f"{head}<table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>"
 
@@ -50,15 +52,13 @@ def _slider(name: str, value: float, explorer: Explorer) -> widgets.Widget:
     if name == "strength":
         w = widgets.FloatSlider(value=value, min=0.0, max=3.0, step=0.1, description="DLR strength", **common)
     elif name == "noise_factor":
-        w = widgets.FloatSlider(value=value, min=0.0, max=3.0, step=0.25, description="noise level (x study)",
-                                **common)
+        w = widgets.FloatSlider(value=value, min=0.0, max=3.0, step=0.25, description="noise level (x study)", **common)
     elif name == "nex":
         w = widgets.IntSlider(value=value, min=1, max=4, step=1, description="NEX", **common)
     elif name == "cs_factor":
         w = widgets.FloatSlider(value=value, min=1.0, max=3.0, step=0.1, description="CS factor", **common)
     else:
-        w = widgets.IntSlider(value=value, min=1, max=explorer.n_volunteers, step=1, description="volunteer",
-                              **common)
+        w = widgets.IntSlider(value=value, min=1, max=explorer.n_volunteers, step=1, description="volunteer", **common)
     w.add_class(f"lumbar-control-{name.replace('_', '-')}")
     return w
 
@@ -122,10 +122,20 @@ class PreviewWidget(widgets.VBox):
         return data
 
 
-def preview_widget(controls: Sequence[str] = CONTROLS, *, study: StudyImages | None = None, seed: int = 0,
-                   cs_iterations: int = 30, noise_sd: float | None = None, volunteer: int = 1, nex: int = 1,
-                   cs_factor: float = 1.0, noise_factor: float = 1.0, strength: float = 1.0,
-                   net: DLRNet | None = None) -> PreviewWidget:
+def preview_widget(
+    controls: Sequence[str] = CONTROLS,
+    *,
+    study: StudyImages | None = None,
+    seed: int = 0,
+    cs_iterations: int = 30,
+    noise_sd: float | None = None,
+    volunteer: int = 1,
+    nex: int = 1,
+    cs_factor: float = 1.0,
+    noise_factor: float = 1.0,
+    strength: float = 1.0,
+    net: DLRNet | None = None,
+) -> PreviewWidget:
     """The live preview with sliders for ``controls``; the other settings stay as given.
 
     Parameters
@@ -142,8 +152,7 @@ def preview_widget(controls: Sequence[str] = CONTROLS, *, study: StudyImages | N
     net : DLRNet, optional
         Default: the shipped weights.
     """
-    settings = Settings(volunteer=volunteer, nex=nex, cs_factor=cs_factor, noise_factor=noise_factor,
-                        strength=strength)
+    settings = Settings(volunteer=volunteer, nex=nex, cs_factor=cs_factor, noise_factor=noise_factor, strength=strength)
     for name in controls:
         check_choice("controls", name, CONTROLS)
     study = study if study is not None else load_acquired()

@@ -177,8 +177,15 @@ def render_pair(
     """PNG of the standard image beside the test image, one window for both."""
     fig = Figure(figsize=(10.0, 4.6), layout="constrained")
     axes = fig.subplots(1, 2)
-    show_image(axes[0], reference, pixel_mm=pixel_mm, title=f"Reference: standard ({slice_title})",
-               vmin=vmin, vmax=vmax, colorbar=False)
+    show_image(
+        axes[0],
+        reference,
+        pixel_mm=pixel_mm,
+        title=f"Reference: standard ({slice_title})",
+        vmin=vmin,
+        vmax=vmax,
+        colorbar=False,
+    )
     show_image(axes[1], test, pixel_mm=pixel_mm, title=f"Test image ({slice_title})", vmin=vmin, vmax=vmax)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
@@ -200,8 +207,13 @@ def results_figure(mine: pd.DataFrame, others: pd.DataFrame | None, others_label
     if others is None:
         plot_scores(ax, mine, title="Your mean scores (no other readers yet)")
     else:
-        plot_scores(ax, others, title=f"Your mean scores (markers) against {others_label} (bars)",
-                    overlay=mine, overlay_label="you")
+        plot_scores(
+            ax,
+            others,
+            title=f"Your mean scores (markers) against {others_label} (bars)",
+            overlay=mine,
+            overlay_label="you",
+        )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
     return buffer.getvalue()
@@ -252,8 +264,10 @@ class ReaderApp:
         self.picture = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.choices = {
             c: widgets.ToggleButtons(
-                options=[(f"{k} {word}", k) for k, word in SCALE.items()], value=None,
-                style={"button_width": "150px"}, layout=widgets.Layout(margin="0 0 0 8px"),
+                options=[(f"{k} {word}", k) for k, word in SCALE.items()],
+                value=None,
+                style={"button_width": "150px"},
+                layout=widgets.Layout(margin="0 0 0 8px"),
             )
             for c in CRITERIA
         }
@@ -273,27 +287,30 @@ class ReaderApp:
                 self.picture,
                 widgets.HTML("<b>Test image relative to the reference</b>"),
                 *[
-                    widgets.HBox([widgets.Label(CRITERION_LABELS[c], layout=widgets.Layout(width="170px")),
-                                  self.choices[c]])
+                    widgets.HBox(
+                        [widgets.Label(CRITERION_LABELS[c], layout=widgets.Layout(width="170px")), self.choices[c]]
+                    )
                     for c in CRITERIA
                 ],
                 self.save_button,
             ],
             layout=widgets.Layout(display="none"),
         )
-        self.widget = widgets.VBox([
-            widgets.HTML(
-                "<h3>Blinded reading: test image against the standard</h3>"
-                "<p>Score each test image relative to the standard image on its left: "
-                "1 obviously inferior, 2 slightly inferior, 3 equivalent, 4 slightly superior, "
-                "5 obviously superior. Every answer is saved at once; enter the same reader id "
-                "to resume.</p>"
-            ),
-            widgets.HBox([self.reader_box, self.start_button]),
-            self.message,
-            self.reading,
-            self.results,
-        ])
+        self.widget = widgets.VBox(
+            [
+                widgets.HTML(
+                    "<h3>Blinded reading: test image against the standard</h3>"
+                    "<p>Score each test image relative to the standard image on its left: "
+                    "1 obviously inferior, 2 slightly inferior, 3 equivalent, 4 slightly superior, "
+                    "5 obviously superior. Every answer is saved at once; enter the same reader id "
+                    "to resume.</p>"
+                ),
+                widgets.HBox([self.reader_box, self.start_button]),
+                self.message,
+                self.reading,
+                self.results,
+            ]
+        )
 
     def _start(self, _=None) -> None:
         reader_id = self.reader_box.value.strip()
@@ -355,8 +372,12 @@ class ReaderApp:
         half = self.width.value / 2.0
         title = SLICE_TITLES.get(self.slice_choice.value, self.slice_choice.value)
         self.picture.value = render_pair(
-            reference, test, pixel_mm=self.study.pixel_mm, vmin=self.level.value - half,
-            vmax=self.level.value + half, slice_title=title,
+            reference,
+            test,
+            pixel_mm=self.study.pixel_mm,
+            vmin=self.level.value - half,
+            vmax=self.level.value + half,
+            slice_title=title,
         )
 
     def _update_save(self, _=None) -> None:

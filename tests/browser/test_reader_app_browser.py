@@ -26,8 +26,9 @@ def tiny_study_file(path: Path) -> Path:
     rng = np.random.default_rng(0)
     truth = np.zeros((1, 2, 24, 24), np.float32)
     truth[..., 6:18, 6:18] = 1.0
-    images = {name: truth + np.float32(0.05) * rng.standard_normal(truth.shape).astype(np.float32)
-              for name in SET_NAMES}
+    images = {
+        name: truth + np.float32(0.05) * rng.standard_normal(truth.shape).astype(np.float32) for name in SET_NAMES
+    }
     StudyImages(images=images, truth=truth, labels=(truth > 0).astype(np.int16), pixel_mm=(0.9375, 0.703)).save(path)
     return path
 

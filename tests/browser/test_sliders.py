@@ -94,7 +94,8 @@ def test_static_slider_fragment_works_from_file_offline(browser, tmp_path, scree
 def book_slider_pages() -> list[Path]:
     html = build_dir() / "html"
     return sorted(
-        p for p in html.rglob("*.html")
+        p
+        for p in html.rglob("*.html")
         if "_static" not in p.parts and "lumbar-static-slider" in p.read_text(encoding="utf-8", errors="ignore")
     )
 

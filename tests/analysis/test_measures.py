@@ -11,13 +11,21 @@ from lumbarlib.study.imagesets import StudyImages
 PIXEL_MM = (1.0, 1.0)
 SHAPE = (120, 120)
 SIGNALS = {"fat": 110.0, "csf": 140.0, "vertebra": 60.0, "disc": 46.0, "cord": 49.0, "muscle": 17.0}
-CENTRES = {"air": (20.0, 20.0), "fat": (20.0, 60.0), "csf": (20.0, 100.0), "vertebra": (60.0, 20.0),
-           "disc": (60.0, 60.0), "cord": (60.0, 100.0), "muscle": (100.0, 60.0)}
+CENTRES = {
+    "air": (20.0, 20.0),
+    "fat": (20.0, 60.0),
+    "csf": (20.0, 100.0),
+    "vertebra": (60.0, 20.0),
+    "disc": (60.0, 60.0),
+    "cord": (60.0, 100.0),
+    "muscle": (100.0, 60.0),
+}
 
 
 def synthetic_rois(semi_axis_mm: float = 8.0) -> dict[str, rois.OvalRoi]:
-    return {t: rois.OvalRoi(t, rois.ROI_SPECS[t].slice_name, c, (semi_axis_mm, semi_axis_mm))
-            for t, c in CENTRES.items()}
+    return {
+        t: rois.OvalRoi(t, rois.ROI_SPECS[t].slice_name, c, (semi_axis_mm, semi_axis_mm)) for t, c in CENTRES.items()
+    }
 
 
 def synthetic_image(roi_set: dict[str, rois.OvalRoi], sigma: float, rng: np.random.Generator) -> np.ndarray:
@@ -62,8 +70,10 @@ def test_roi_stats_is_mean_and_sample_sd():
 def make_study(n_volunteers: int = 3) -> tuple[StudyImages, list]:
     rng = np.random.default_rng(2)
     roi_set = synthetic_rois()
-    images = {name: np.stack([synthetic_image(roi_set, sigma, rng) for _ in range(n_volunteers)])
-              for name, sigma in (("standard", 2.0), ("double-fast", 2.8), ("dlr-double-fast", 1.5))}
+    images = {
+        name: np.stack([synthetic_image(roi_set, sigma, rng) for _ in range(n_volunteers)])
+        for name, sigma in (("standard", 2.0), ("double-fast", 2.8), ("dlr-double-fast", 1.5))
+    }
     truth = np.zeros((n_volunteers, 2, *SHAPE), dtype=np.float32)
     study = StudyImages(images=images, truth=truth, labels=truth.astype(np.int16), pixel_mm=PIXEL_MM)
     return study, [roi_set] * n_volunteers
@@ -74,11 +84,12 @@ def test_cnr_is_snr_minus_muscle_snr():
     tidy = measures.measure_study(study, roi_sets)
     assert list(tidy.columns) == list(measures.COLUMNS)
     assert len(tidy) == 3 * 3 * 7
-    for (v, name), part in tidy.groupby(["volunteer", "set"]):
+    for _, part in tidy.groupby(["volunteer", "set"]):
         part = part.set_index("tissue")
         for tissue in rois.ROI_TISSUES:
-            assert part.loc[tissue, "CNR"] == pytest.approx(part.loc[tissue, "SNR"] - part.loc["muscle", "SNR"],
-                                                            rel=1e-12, abs=1e-12)
+            assert part.loc[tissue, "CNR"] == pytest.approx(
+                part.loc[tissue, "SNR"] - part.loc["muscle", "SNR"], rel=1e-12, abs=1e-12
+            )
             assert part.loc[tissue, "SNR"] == pytest.approx(part.loc[tissue, "SI"] / part.loc["air", "SD"])
         assert np.isnan(part.loc["air", "SNR"]) and part.loc["muscle", "CNR"] == 0.0
 

@@ -132,6 +132,9 @@ def test_study_metrics_rank_a_cleaner_set_higher():
 
     rng = np.random.default_rng(8)
     truth = np.tile(make_knee(2, shape=(64, 64)).image, (2, 2, 1, 1))
-    sets = {"standard": truth + 0.02 * rng.standard_normal(truth.shape), "double-fast": truth + 0.05 * rng.standard_normal(truth.shape)}
+    sets = {
+        "standard": truth + 0.02 * rng.standard_normal(truth.shape),
+        "double-fast": truth + 0.05 * rng.standard_normal(truth.shape),
+    }
     table = study_metrics(sets, truth).groupby("set")["psnr_db"].mean()
     assert table["standard"] > table["double-fast"] + 5

@@ -30,8 +30,7 @@ def tiny_study(study_factory):
 
 def test_order_is_a_seeded_permutation_of_every_image():
     order = presentation_order(4, seed=3, reader_id="ana")
-    assert sorted((i.volunteer, i.set_name) for i in order) == sorted(
-        (v, s) for v in range(1, 5) for s in SET_NAMES)
+    assert sorted((i.volunteer, i.set_name) for i in order) == sorted((v, s) for v in range(1, 5) for s in SET_NAMES)
     assert [i.position for i in order] == list(range(20))
     assert order == presentation_order(4, seed=3, reader_id="ana")
     assert order != presentation_order(4, seed=4, reader_id="ana")

@@ -51,8 +51,7 @@ def test_resample_keeps_a_constant_and_the_low_frequencies():
     smooth = np.cos(2 * np.pi * np.arange(40) / 40)[:, None] * np.ones((1, 48))
     low = resample_fourier(smooth, (20, 24))
     # sample 2j of the fine grid is sample j of the coarse one (the index n // 2 is shared)
-    np.testing.assert_allclose(low.real, np.cos(2 * np.pi * np.arange(20) / 20)[:, None] * np.ones((1, 24)),
-                               atol=1e-10)
+    np.testing.assert_allclose(low.real, np.cos(2 * np.pi * np.arange(20) / 20)[:, None] * np.ones((1, 24)), atol=1e-10)
 
 
 def test_crop_larger_than_array_is_refused():

@@ -55,8 +55,7 @@ def test_kendall_w_matches_the_tie_corrected_formula(seed):
 def test_weighted_kappa_matches_the_formula():
     rng = np.random.default_rng(5)
     ratings = rng.integers(1, 6, size=(30, 3))
-    expected = [quadratic_kappa_textbook(ratings[:, a], ratings[:, b])
-                for a, b in itertools.combinations(range(3), 2)]
+    expected = [quadratic_kappa_textbook(ratings[:, a], ratings[:, b]) for a, b in itertools.combinations(range(3), 2)]
     assert np.allclose(pairwise_weighted_kappa(ratings), expected)
 
 
@@ -76,8 +75,13 @@ def test_bad_shapes_are_refused():
 def image_ratings(score_table, ratings: np.ndarray, criterion: str = "contrast") -> pd.DataFrame:
     """Scores of ``ratings[image, reader]`` for one criterion, each image a volunteer's standard."""
     n_images, n_readers = ratings.shape
-    return score_table(ratings.T[:, :, None, None], n_readers=n_readers, n_volunteers=n_images,
-                       sets=("standard",), criteria=(criterion,))
+    return score_table(
+        ratings.T[:, :, None, None],
+        n_readers=n_readers,
+        n_volunteers=n_images,
+        sets=("standard",),
+        criteria=(criterion,),
+    )
 
 
 def test_agreement_table_per_criterion(score_table):

@@ -73,8 +73,25 @@ def test_all_zero_differences_give_p_one():
 
 def test_bh_on_benjamini_hochberg_1995_example():
     # The 15 p-values of Benjamini & Hochberg (1995), section 4.1: BH at 0.05 rejects four.
-    p = np.array([0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344,
-                  0.0459, 0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.0000])
+    p = np.array(
+        [
+            0.0001,
+            0.0004,
+            0.0019,
+            0.0095,
+            0.0201,
+            0.0278,
+            0.0298,
+            0.0344,
+            0.0459,
+            0.3240,
+            0.4262,
+            0.5719,
+            0.6528,
+            0.7590,
+            1.0000,
+        ]
+    )
     q = stats.bh_qvalues(p)
     np.testing.assert_allclose(q, multipletests(p, method="fdr_bh")[1], rtol=1e-12)
     m = p.size
@@ -86,14 +103,14 @@ def test_bh_on_benjamini_hochberg_1995_example():
 def make_tidy(n: int = 10, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
-    gains = {"standard": 1.0, "double-fast": 0.66, "dlr-double-fast": 1.1, "triple-fast": 0.58,
-             "dlr-triple-fast": 1.0}
+    gains = {"standard": 1.0, "double-fast": 0.66, "dlr-double-fast": 1.1, "triple-fast": 0.58, "dlr-triple-fast": 1.0}
     for tissue, level in (("fat", 110.0), ("muscle", 17.0)):
         for v in range(n):
             base = level * rng.uniform(0.6, 1.4)
             for name, gain in gains.items():
-                rows.append({"volunteer": v, "set": name, "tissue": tissue,
-                             "SNR": base * gain * rng.uniform(0.95, 1.05)})
+                rows.append(
+                    {"volunteer": v, "set": name, "tissue": tissue, "SNR": base * gain * rng.uniform(0.95, 1.05)}
+                )
     return pd.DataFrame(rows)
 
 
@@ -115,8 +132,11 @@ def test_pairs_with_zero_difference_are_counted_apart():
     same = (tidy.tissue == "fat") & (tidy.set == "dlr-double-fast") & (tidy.volunteer < 3)
     twin = (tidy.tissue == "fat") & (tidy.set == "double-fast") & (tidy.volunteer < 3)
     tidy.loc[same, "SNR"] = tidy.loc[twin, "SNR"].to_numpy()
-    row = stats.compare_sets(tidy, "SNR", "tissue").set_index(["tissue", "comparison"]).loc[
-        ("fat", "double-fast vs dlr-double-fast")]
+    row = (
+        stats.compare_sets(tidy, "SNR", "tissue")
+        .set_index(["tissue", "comparison"])
+        .loc[("fat", "double-fast vs dlr-double-fast")]
+    )
     assert row["n"] == 10 and row["n_nonzero"] == 7
     assert row["p_exact"] == pytest.approx(2 / 2**7)  # all seven remaining differences positive
 
@@ -124,8 +144,17 @@ def test_pairs_with_zero_difference_are_counted_apart():
 def test_compare_sets_families():
     tidy = make_tidy()
     per_group = stats.compare_sets(tidy, "SNR", "tissue")
-    assert list(per_group.columns) == ["tissue", "comparison", "n", "n_nonzero", "statistic", "p", "p_exact", "q",
-                                       "significant"]
+    assert list(per_group.columns) == [
+        "tissue",
+        "comparison",
+        "n",
+        "n_nonzero",
+        "statistic",
+        "p",
+        "p_exact",
+        "q",
+        "significant",
+    ]
     assert len(per_group) == 2 * len(stats.COMPARISONS)
     for _, part in per_group.groupby("tissue"):
         np.testing.assert_allclose(part["q"], multipletests(part["p"], method="fdr_bh")[1])
@@ -156,8 +185,11 @@ def test_compare_sets_rejects_unpaired_volunteer():
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"family": "tissue"}, "'family'"), ({"method": "approx"}, "'method'"),
-     ({"comparisons": (("standard", "dlr-quad"),)}, "'dlr-quad'")],
+    [
+        ({"family": "tissue"}, "'family'"),
+        ({"method": "approx"}, "'method'"),
+        ({"comparisons": (("standard", "dlr-quad"),)}, "'dlr-quad'"),
+    ],
 )
 def test_compare_sets_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -165,8 +197,14 @@ def test_compare_sets_bad_arguments(kwargs, message):
 
 
 def test_q_layout_prints_like_the_paper():
-    q = pd.DataFrame({"tissue": ["fat", "fat", "csf", "csf"], "comparison": ["a vs b", "c vs d"] * 2,
-                      "q": [0.004, 0.6, 0.0499, 0.05], "significant": [True, False, True, False]})
+    q = pd.DataFrame(
+        {
+            "tissue": ["fat", "fat", "csf", "csf"],
+            "comparison": ["a vs b", "c vs d"] * 2,
+            "q": [0.004, 0.6, 0.0499, 0.05],
+            "significant": [True, False, True, False],
+        }
+    )
     text, bold = stats.q_layout(q, "tissue")
     assert list(text.columns) == ["tissue", "a vs b", "c vs d"]
     assert text.values.tolist() == [["fat", "<0.01", "0.60"], ["csf", "0.05", "0.05"]]

@@ -55,16 +55,19 @@ def test_table1_rendering():
     assert row.loc["Scan time (s)", "double-fast"] == "119"
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"te_ms": 4000.0}, "te_ms"),
-    ({"etl": 0}, "etl"),
-    ({"cs_factor": 0.5}, "cs_factor"),
-    ({"matrix_phase": 0}, "matrix_phase"),
-    ({"matrix_read": -384}, "matrix_read"),
-    ({"nex": 0}, "nex"),
-    ({"fov_read_mm": 0.0}, "fov_read_mm"),
-    ({"etl": 400}, "etl"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"te_ms": 4000.0}, "te_ms"),
+        ({"etl": 0}, "etl"),
+        ({"cs_factor": 0.5}, "cs_factor"),
+        ({"matrix_phase": 0}, "matrix_phase"),
+        ({"matrix_read": -384}, "matrix_read"),
+        ({"nex": 0}, "nex"),
+        ({"fov_read_mm": 0.0}, "fov_read_mm"),
+        ({"etl": 400}, "etl"),
+    ],
+)
 def test_impossible_protocol_names_the_field(changes, field):
     args = {"name": "bad", "nex": 1, "cs_factor": 1.0, "paper_scan_time_s": 100.0, **changes}
     with pytest.raises(ParameterError, match=f"field '{field}'"):

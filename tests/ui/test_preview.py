@@ -70,12 +70,12 @@ def test_tile_is_a_crop_of_the_study_with_the_same_rois(cohort, explorer):
     r, c = tile.origin
     assert tile_window(study, 1, SIZE) == (slice(r, r + SIZE), slice(c, c + SIZE))
     assert tile.signal.shape == (SIZE, SIZE) and tile.volunteer == 1
-    np.testing.assert_array_equal(tile.signal, study.truth[0, 0, r:r + SIZE, c:c + SIZE])
-    np.testing.assert_array_equal(tile.coil_maps, explorer.coil_maps[:, r:r + SIZE, c:c + SIZE])
+    np.testing.assert_array_equal(tile.signal, study.truth[0, 0, r : r + SIZE, c : c + SIZE])
+    np.testing.assert_array_equal(tile.coil_maps, explorer.coil_maps[:, r : r + SIZE, c : c + SIZE])
     assert tile.rois, "no ROI in the tile"
     for tissue, roi in tile.rois.items():
         full = place_roi(tissue, study.labels[0, 0], study.pixel_mm).mask(study.truth.shape[-2:], study.pixel_mm)
-        np.testing.assert_array_equal(roi.mask(tile.signal.shape, tile.pixel_mm), full[r:r + SIZE, c:c + SIZE])
+        np.testing.assert_array_equal(roi.mask(tile.signal.shape, tile.pixel_mm), full[r : r + SIZE, c : c + SIZE])
 
 
 def test_shift_roi_moves_the_mask_with_the_crop():

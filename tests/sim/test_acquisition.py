@@ -50,16 +50,18 @@ def test_noise_free_fully_sampled_acquisition_returns_the_signal(maps):
 def test_undersampled_kspace_is_zero_off_the_mask(maps):
     mask = np.zeros(SHAPE[0], bool)
     mask[::2] = True
-    k = acquire_kspace(np.ones(SHAPE), maps, PROTOCOLS["triple-fast"], noise_sd=1.0, rng=np.random.default_rng(4),
-                       mask=mask)
+    k = acquire_kspace(
+        np.ones(SHAPE), maps, PROTOCOLS["triple-fast"], noise_sd=1.0, rng=np.random.default_rng(4), mask=mask
+    )
     assert np.all(k[:, ~mask] == 0) and np.all(k[:, mask] != 0)
 
 
 def test_noise_free_triple_fast_is_close_to_the_signal(maps):
     signal = np.zeros(SHAPE, np.float32)
     signal[40:90, 30:100] = 1.0
-    out = acquire_image(signal, maps, PROTOCOLS["triple-fast"], noise_sd=0.0, rng=np.random.default_rng(5),
-                        cs_iterations=40)
+    out = acquire_image(
+        signal, maps, PROTOCOLS["triple-fast"], noise_sd=0.0, rng=np.random.default_rng(5), cs_iterations=40
+    )
     assert np.abs(out - signal).mean() < 0.05
 
 
@@ -93,5 +95,6 @@ def test_bad_input(maps):
     with pytest.raises(ValueError, match="does not match coil maps"):
         acquire_image(np.zeros((10, 10)), maps, PROTOCOLS["standard"], noise_sd=1, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="boolean array"):
-        acquire_image(zero, maps, PROTOCOLS["triple-fast"], noise_sd=1, rng=np.random.default_rng(0),
-                      mask=np.ones(5, bool))
+        acquire_image(
+            zero, maps, PROTOCOLS["triple-fast"], noise_sd=1, rng=np.random.default_rng(0), mask=np.ones(5, bool)
+        )

@@ -45,8 +45,10 @@ def test_printed_cnr_is_snr_minus_muscle_snr(table2):
 def test_table2_significance_matches_the_results_text(table2):
     q = table2.q.set_index(["measure", "tissue", "comparison"])["significant"]
     label = {k: comparison_label(*c) for k, c in zip(("2v3", "4v5", "1v3", "1v5"), COMPARISONS)}
-    tissues = {"SNR": ["fat", "csf", "vertebra", "disc", "cord", "muscle"],
-               "CNR": ["fat", "csf", "vertebra", "disc", "cord"]}
+    tissues = {
+        "SNR": ["fat", "csf", "vertebra", "disc", "cord", "muscle"],
+        "CNR": ["fat", "csf", "vertebra", "disc", "cord"],
+    }
     for measure, names in tissues.items():
         for tissue in names:
             # "significantly higher for DLR-applied accelerated images than for their counterparts"
@@ -75,8 +77,7 @@ def test_table3_is_complete():
 
 def test_comparison_with_itself_is_one(table2):
     compared = paper.compare_with_paper(table2.values, table2)
-    np.testing.assert_allclose(compared.filter(like=" sim").to_numpy(),
-                               compared.filter(like=" paper").to_numpy())
+    np.testing.assert_allclose(compared.filter(like=" sim").to_numpy(), compared.filter(like=" paper").to_numpy())
     fat = compared[(compared.measure == "SNR") & (compared.tissue == "fat")].iloc[0]
     assert fat["(1) paper"] == 111.3
     assert fat["(2)/(1) paper"] == pytest.approx(73.1 / 111.3)
@@ -84,8 +85,15 @@ def test_comparison_with_itself_is_one(table2):
 
 
 def test_simulated_means_of_a_long_table():
-    long = pd.DataFrame({"volunteer": [0, 1, 2] * 2, "set": ["standard"] * 3 + ["double-fast"] * 3,
-                         "tissue": "fat", "measure": "SNR", "value": [1.0, 2.0, 6.0, 2.0, 2.0, 2.0]})
+    long = pd.DataFrame(
+        {
+            "volunteer": [0, 1, 2] * 2,
+            "set": ["standard"] * 3 + ["double-fast"] * 3,
+            "tissue": "fat",
+            "measure": "SNR",
+            "value": [1.0, 2.0, 6.0, 2.0, 2.0, 2.0],
+        }
+    )
     means = paper.simulated_means(long).set_index("set")
     assert means.loc["standard", "mean"] == 3.0
     assert means.loc["standard", "sd"] == pytest.approx(np.std([1.0, 2.0, 6.0], ddof=1))

@@ -16,8 +16,7 @@ SCALE = 0.5  # quick grid: 160 x 192
 @pytest.fixture(scope="module")
 def slices():
     """Both slices of three volunteers at half matrix."""
-    return [{name: render_slice(a, name, matrix_scale=SCALE) for name in SLICE_NAMES}
-            for a in draw_cohort(3, seed=5)]
+    return [{name: render_slice(a, name, matrix_scale=SCALE) for name in SLICE_NAMES} for a in draw_cohort(3, seed=5)]
 
 
 def _rows(labels, label):
@@ -27,8 +26,16 @@ def _rows(labels, label):
 def test_label_ids_are_unique_and_cover_the_contract():
     assert len(set(LABELS.values())) == len(LABELS)
     assert LABELS["air"] == 0
-    for name in ("subcutaneous_fat", "retroperitoneal_fat", "muscle", "csf", "cord", "cauda_equina",
-                 "posterior_elements", "cortical_bone"):
+    for name in (
+        "subcutaneous_fat",
+        "retroperitoneal_fat",
+        "muscle",
+        "csf",
+        "cord",
+        "cauda_equina",
+        "posterior_elements",
+        "cortical_bone",
+    ):
         assert name in LABELS
     assert all(f"vertebra_{lv}" in LABELS for lv in LEVELS)
     assert all(f"nucleus_{d}" in LABELS and f"annulus_{d}" in LABELS for d in DISCS)
@@ -37,8 +44,9 @@ def test_label_ids_are_unique_and_cover_the_contract():
 
 def test_tse_signal_limits_and_monotonicity():
     water = Tissue(1.0, 1000.0, 100.0, "test")
-    long_tr = Protocol("x", nex=1, cs_factor=1.0, paper_scan_time_s=1.0, tr_ms=1e7, te_ms=1e-6, etl=1,
-                       echo_spacing_ms=1e-6)
+    long_tr = Protocol(
+        "x", nex=1, cs_factor=1.0, paper_scan_time_s=1.0, tr_ms=1e7, te_ms=1e-6, etl=1, echo_spacing_ms=1e-6
+    )
     assert tse_signal(water, long_tr) == pytest.approx(1.0, rel=1e-6)  # fully relaxed, TE -> 0: PD
     p = PROTOCOLS["standard"]
     expected = (1 - np.exp(-(3400 - 17 * 10.5) / 1000)) * np.exp(-84 / 100)
@@ -59,7 +67,7 @@ def test_every_roi_site_of_the_paper_is_present(slices):
         assert (mid == LABELS["air"]).sum() > 500
         s1 = _rows(mid, "vertebra_S1")
         t12 = _rows(mid, "vertebra_T12")
-        in_rows = lambda label, rows: (mid[rows] == LABELS[label]).sum()  # noqa: E731
+        in_rows = lambda label, rows, mid=mid: (mid[rows] == LABELS[label]).sum()  # noqa: E731
         assert in_rows("retroperitoneal_fat", s1) > 40
         assert in_rows("csf", s1) > 20
         assert in_rows("cord", t12) > 40

@@ -77,10 +77,21 @@ def test_in_memory_table_names_the_row():
 
 
 def test_scale_and_criteria_are_the_papers():
-    assert sc.SCALE == {1: "obviously inferior", 2: "slightly inferior", 3: "equivalent",
-                        4: "slightly superior", 5: "obviously superior"}
+    assert sc.SCALE == {
+        1: "obviously inferior",
+        2: "slightly inferior",
+        3: "equivalent",
+        4: "slightly superior",
+        5: "obviously superior",
+    }
     assert [sc.CRITERION_LABELS[c] for c in sc.CRITERIA] == [
-        "Perceived SNR", "Sharpness", "Contrast", "Structure visibility", "Artifact", "Overall image quality"]
+        "Perceived SNR",
+        "Sharpness",
+        "Contrast",
+        "Structure visibility",
+        "Artifact",
+        "Overall image quality",
+    ]
 
 
 def six(score: int = 3) -> dict[str, int]:
@@ -172,9 +183,14 @@ def test_answer_folder_keeps_the_readers_who_finished(tmp_path):
 
 def test_score_distribution_counts_by_hand():
     table = pd.DataFrame(
-        [("a", 1, "standard", "contrast", 3, ""), ("b", 1, "standard", "contrast", 3, ""),
-         ("a", 1, "triple-fast", "contrast", 1, ""), ("a", 1, "triple-fast", "artifact", 5, "")],
-        columns=list(sc.COLUMNS))
+        [
+            ("a", 1, "standard", "contrast", 3, ""),
+            ("b", 1, "standard", "contrast", 3, ""),
+            ("a", 1, "triple-fast", "contrast", 1, ""),
+            ("a", 1, "triple-fast", "artifact", 5, ""),
+        ],
+        columns=list(sc.COLUMNS),
+    )
     counts = sc.score_distribution(table).set_index("set")
     assert list(counts.index) == list(SET_NAMES)
     assert counts.loc["standard"].tolist() == [0, 0, 2, 0, 0]

@@ -33,20 +33,30 @@ HAND = {
     "triple-fast": [(1, 1, 2), (1, 1, 1), (2, 1, 1)],  # 1, 1, 1
     "dlr-triple-fast": [(3, 4, 4), (4, 4, 4), (3, 3, 5)],  # 4, 4, 3
 }
-HAND_MEDIANS = {"standard": [3, 3, 3], "double-fast": [2, 2, 3], "dlr-double-fast": [4, 5, 4],
-                "triple-fast": [1, 1, 1], "dlr-triple-fast": [4, 4, 3]}
+HAND_MEDIANS = {
+    "standard": [3, 3, 3],
+    "double-fast": [2, 2, 3],
+    "dlr-double-fast": [4, 5, 4],
+    "triple-fast": [1, 1, 1],
+    "dlr-triple-fast": [4, 4, 3],
+}
 # mean and SD (ddof 1) of those medians, by hand: 2,2,3 -> 7/3, sqrt(1/3)
-HAND_MEAN_SD = {"standard": (3.0, 0.0), "double-fast": (7 / 3, np.sqrt(1 / 3)),
-                "dlr-double-fast": (13 / 3, np.sqrt(1 / 3)), "triple-fast": (1.0, 0.0),
-                "dlr-triple-fast": (11 / 3, np.sqrt(1 / 3))}
+HAND_MEAN_SD = {
+    "standard": (3.0, 0.0),
+    "double-fast": (7 / 3, np.sqrt(1 / 3)),
+    "dlr-double-fast": (13 / 3, np.sqrt(1 / 3)),
+    "triple-fast": (1.0, 0.0),
+    "dlr-triple-fast": (11 / 3, np.sqrt(1 / 3)),
+}
 
 
 @pytest.fixture
 def hand_table(score_table) -> pd.DataFrame:
     """:data:`HAND` as a score table: three readers, three volunteers, the five sets, one criterion."""
     per_set = np.array([HAND[name] for name in SET_NAMES])  # (set, volunteer, reader)
-    return score_table(per_set.transpose(2, 1, 0)[..., None], n_volunteers=3, criteria=("contrast",),
-                       reader="reader-{}")
+    return score_table(
+        per_set.transpose(2, 1, 0)[..., None], n_volunteers=3, criteria=("contrast",), reader="reader-{}"
+    )
 
 
 def test_medians_equal_the_hand_values(hand_table):
@@ -59,8 +69,9 @@ def test_medians_equal_the_hand_values(hand_table):
 
 
 def test_median_of_two_readers_can_be_a_half():
-    table = pd.DataFrame([("a", 1, "standard", "artifact", 3, ""), ("b", 1, "standard", "artifact", 4, "")],
-                         columns=list(COLUMNS))
+    table = pd.DataFrame(
+        [("a", 1, "standard", "artifact", 3, ""), ("b", 1, "standard", "artifact", 4, "")], columns=list(COLUMNS)
+    )
     assert median_scores(table)["score"].tolist() == [3.5]
 
 

@@ -40,8 +40,9 @@ def test_published_table_shows_dashes_for_missing_values_and_words_for_booleans(
 
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))
-    df = pd.DataFrame({"tissue": ["air", "fat"], "snr": [np.nan, 111.26], "significant": [False, True],
-                       "cs_factor": [None, 1.8]})
+    df = pd.DataFrame(
+        {"tissue": ["air", "fat"], "snr": [np.nan, 111.26], "significant": [False, True], "cs_factor": [None, 1.8]}
+    )
     tables.publish_table(df, "t", caption="c")
     page = shown[0]
     assert "nan" not in page and "None" not in page and "True" not in page

@@ -11,7 +11,7 @@ def test_keeps_55_percent_of_lines_and_the_whole_centre():
     assert mask.mean() == pytest.approx(0.55, abs=0.01)
     block = centre_block(mask)
     assert block.stop - block.start >= round(0.08 * 320)
-    assert mask[160 - 12:160 + 12].all()
+    assert mask[160 - 12 : 160 + 12].all()
 
 
 @pytest.mark.parametrize("n_lines", [160, 320, 321])
@@ -40,11 +40,14 @@ def test_same_seed_same_mask_and_global_state_untouched():
     np.testing.assert_array_equal(np.random.get_state()[1], state)
 
 
-@pytest.mark.parametrize(("kwargs", "name"), [
-    ({"cs_factor": 0.9}, "cs_factor"),
-    ({"n_lines": 0}, "n_lines"),
-    ({"center_fraction": 0.7}, "center_fraction"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"cs_factor": 0.9}, "cs_factor"),
+        ({"n_lines": 0}, "n_lines"),
+        ({"center_fraction": 0.7}, "center_fraction"),
+    ],
+)
 def test_bad_input_names_the_parameter(kwargs, name):
     args = {"n_lines": 64, "cs_factor": 1.8, **kwargs}
     with pytest.raises(ValueError, match=f"'{name}'"):

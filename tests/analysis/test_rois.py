@@ -15,8 +15,7 @@ PAPER_PIXEL_MM = (300.0 / 320, 270.0 / 384)
 
 
 def render_labels(anatomy: Anatomy, matrix_scale: float) -> tuple[np.ndarray, tuple[float, float]]:
-    slices = [phantom.render_slice(anatomy, name, matrix_scale=matrix_scale, oversample=1)
-              for name in SLICE_NAMES]
+    slices = [phantom.render_slice(anatomy, name, matrix_scale=matrix_scale, oversample=1) for name in SLICE_NAMES]
     return np.stack([s.labels for s in slices]), slices[0].pixel_mm
 
 
@@ -24,10 +23,26 @@ def render_labels(anatomy: Anatomy, matrix_scale: float) -> tuple[np.ndarray, tu
 # then the first volunteers of the study's cohort.
 ANATOMIES = (
     typical_anatomy(),
-    Anatomy(canal_ap_mm=12.0, disc_height_scale=0.7, lordosis_scale=1.5, conus_shift_mm=-15.0,
-                    body_ap_mm=170.0, back_fat_mm=6.0, position_mm=-12.0, texture_seed=3),
-    Anatomy(canal_ap_mm=21.0, disc_height_scale=1.3, lordosis_scale=0.5, conus_shift_mm=20.0,
-                    body_ap_mm=250.0, back_fat_mm=40.0, position_mm=12.0, texture_seed=7),
+    Anatomy(
+        canal_ap_mm=12.0,
+        disc_height_scale=0.7,
+        lordosis_scale=1.5,
+        conus_shift_mm=-15.0,
+        body_ap_mm=170.0,
+        back_fat_mm=6.0,
+        position_mm=-12.0,
+        texture_seed=3,
+    ),
+    Anatomy(
+        canal_ap_mm=21.0,
+        disc_height_scale=1.3,
+        lordosis_scale=0.5,
+        conus_shift_mm=20.0,
+        body_ap_mm=250.0,
+        back_fat_mm=40.0,
+        position_mm=12.0,
+        texture_seed=7,
+    ),
 )
 
 
@@ -61,9 +76,10 @@ def test_placed_rois_have_the_paper_area(paper_grid):
         assert roi.area_mm2(labels.shape[1:], pixel_mm) == pytest.approx(rois.ROI_AREA_MM2, rel=0.10)
 
 
-@pytest.mark.parametrize(("anatomy", "matrix_scale"),
-                         [*[(a, s) for a in ANATOMIES for s in (1.0, 0.5)], (ANATOMIES[1], 0.35),
-                          *[(a, 0.5) for a in COHORT]])
+@pytest.mark.parametrize(
+    ("anatomy", "matrix_scale"),
+    [*[(a, s) for a in ANATOMIES for s in (1.0, 0.5)], (ANATOMIES[1], 0.35), *[(a, 0.5) for a in COHORT]],
+)
 def test_every_roi_lies_inside_its_structure(anatomy, matrix_scale):
     volunteer = (ANATOMIES + COHORT).index(anatomy)
     labels, pixel_mm = render_labels(anatomy, matrix_scale)

@@ -9,19 +9,19 @@ from scipy import stats as sps
 from lumbarlib.analysis import replicas, rois
 from lumbarlib.study.protocol import PROTOCOLS
 
-SIGNAL = 3.0   # magnitude of the object
+SIGNAL = 3.0  # magnitude of the object
 NOISE_SD = 1.0  # complex noise SD per k-space sample (sigma^2 / 2 per component)
 
 
 def single_coil_object(shape=(32, 48)):
     """Object of constant magnitude SIGNAL in the right half, air in the left half."""
     signal = np.zeros(shape, dtype=np.complex64)
-    signal[:, shape[1] // 2:] = SIGNAL * np.exp(0.4j)
+    signal[:, shape[1] // 2 :] = SIGNAL * np.exp(0.4j)
     maps = np.ones((1, *shape), dtype=np.complex64)
     tissue = np.zeros(shape, dtype=bool)
-    tissue[4:-4, shape[1] // 2 + 4: -4] = True
+    tissue[4:-4, shape[1] // 2 + 4 : -4] = True
     air = np.zeros(shape, dtype=bool)
-    air[4:-4, 4: shape[1] // 2 - 4] = True
+    air[4:-4, 4 : shape[1] // 2 - 4] = True
     return signal, maps, {"air": air, "fat": tissue}
 
 
@@ -33,9 +33,16 @@ def rician_snr(signal: float, sigma_component: float) -> float:
 @pytest.fixture(scope="module")
 def single_coil():
     signal, maps, masks = single_coil_object()
-    result = replicas.acquisition_replicas(signal, maps, PROTOCOLS["double-fast"], noise_sd=NOISE_SD,
-                                           n_replicas=64, rng=np.random.default_rng(0), rois=masks,
-                                           show_pbar=False)
+    result = replicas.acquisition_replicas(
+        signal,
+        maps,
+        PROTOCOLS["double-fast"],
+        noise_sd=NOISE_SD,
+        n_replicas=64,
+        rng=np.random.default_rng(0),
+        rois=masks,
+        show_pbar=False,
+    )
     assert list(result) == ["double-fast"]
     return result["double-fast"], masks
 
@@ -83,9 +90,17 @@ def test_bands_acquire_only_their_columns_and_are_deterministic():
 def test_processes_share_the_replicas():
     """A processed output is made from the very replicas of the raw one: here, exactly twice them."""
     signal, maps, masks = single_coil_object()
-    out = replicas.acquisition_replicas(signal, maps, PROTOCOLS["double-fast"], noise_sd=NOISE_SD, n_replicas=5,
-                                        rng=np.random.default_rng(2), show_pbar=False, rois=masks,
-                                        processes={"raw": None, "doubled": lambda im: 2 * im})
+    out = replicas.acquisition_replicas(
+        signal,
+        maps,
+        PROTOCOLS["double-fast"],
+        noise_sd=NOISE_SD,
+        n_replicas=5,
+        rng=np.random.default_rng(2),
+        show_pbar=False,
+        rois=masks,
+        processes={"raw": None, "doubled": lambda im: 2 * im},
+    )
     np.testing.assert_allclose(out["doubled"].mean, 2 * out["raw"].mean)
     np.testing.assert_allclose(out["doubled"].sd, 2 * out["raw"].sd)
     assert out["doubled"].paper_snr["fat"] == pytest.approx(out["raw"].paper_snr["fat"])
@@ -93,19 +108,21 @@ def test_processes_share_the_replicas():
 
 def test_column_bands_merge_and_clip():
     pixel_mm = (1.0, 1.0)
-    near = {"a": rois.OvalRoi("fat", "mid", (10.0, 20.0), (3.0, 3.0)),
-            "b": rois.OvalRoi("csf", "mid", (10.0, 40.0), (3.0, 3.0)),
-            "c": rois.OvalRoi("air", "mid", (10.0, 95.0), (3.0, 3.0))}
+    near = {
+        "a": rois.OvalRoi("fat", "mid", (10.0, 20.0), (3.0, 3.0)),
+        "b": rois.OvalRoi("csf", "mid", (10.0, 40.0), (3.0, 3.0)),
+        "c": rois.OvalRoi("air", "mid", (10.0, 95.0), (3.0, 3.0)),
+    }
     bands = replicas.column_bands(near, 100, pixel_mm, margin_px=10)
     assert bands == [slice(7, 54), slice(82, 100)]
 
 
 def test_compare_snr_measures_gain_ratio(single_coil):
     result, masks = single_coil
-    doubled = replicas.ReplicaStats(mean=2 * result.mean, sd=result.sd, n_replicas=result.n_replicas,
-                                    paper_snr={"fat": 3 * result.paper_snr["fat"]})
-    table = replicas.compare_snr_measures({"double-fast": result, "dlr-double-fast": doubled},
-                                          {"fat": masks["fat"]})
+    doubled = replicas.ReplicaStats(
+        mean=2 * result.mean, sd=result.sd, n_replicas=result.n_replicas, paper_snr={"fat": 3 * result.paper_snr["fat"]}
+    )
+    table = replicas.compare_snr_measures({"double-fast": result, "dlr-double-fast": doubled}, {"fat": masks["fat"]})
     row = table[table.set == "dlr-double-fast"].iloc[0]
     assert row["replica_gain"] == pytest.approx(2.0)
     assert row["paper_gain"] == pytest.approx(3.0)
@@ -116,11 +133,26 @@ def test_compare_snr_measures_gain_ratio(single_coil):
 def test_bad_input():
     signal, maps, masks = single_coil_object()
     with pytest.raises(ValueError, match="'n_replicas'"):
-        replicas.acquisition_replicas(signal, maps, PROTOCOLS["standard"], noise_sd=1.0, n_replicas=1,
-                                      rng=np.random.default_rng(0))
+        replicas.acquisition_replicas(
+            signal, maps, PROTOCOLS["standard"], noise_sd=1.0, n_replicas=1, rng=np.random.default_rng(0)
+        )
     with pytest.raises(ValueError, match="background-air ROI"):
-        replicas.acquisition_replicas(signal, maps, PROTOCOLS["standard"], noise_sd=1.0, n_replicas=2,
-                                      rng=np.random.default_rng(0), rois={"fat": masks["fat"]})
+        replicas.acquisition_replicas(
+            signal,
+            maps,
+            PROTOCOLS["standard"],
+            noise_sd=1.0,
+            n_replicas=2,
+            rng=np.random.default_rng(0),
+            rois={"fat": masks["fat"]},
+        )
     with pytest.raises(ValueError, match="column bands"):
-        replicas.acquisition_replicas(signal, maps, PROTOCOLS["standard"], noise_sd=1.0, n_replicas=2,
-                                      rng=np.random.default_rng(0), bands=[slice(0, 4)])
+        replicas.acquisition_replicas(
+            signal,
+            maps,
+            PROTOCOLS["standard"],
+            noise_sd=1.0,
+            n_replicas=2,
+            rng=np.random.default_rng(0),
+            bands=[slice(0, 4)],
+        )

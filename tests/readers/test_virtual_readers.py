@@ -23,8 +23,15 @@ from lumbarlib.readers.virtual_readers import (
 from lumbarlib.sim.labels import LABELS
 from lumbarlib.study.design import SET_NAMES
 
-SIGNAL = {"air": 0.0, "muscle": 0.3, "csf": 1.0, "cord": 0.5, "retroperitoneal_fat": 0.8,
-          "nucleus_L4-L5": 0.9, "annulus_L4-L5": 0.35}
+SIGNAL = {
+    "air": 0.0,
+    "muscle": 0.3,
+    "csf": 1.0,
+    "cord": 0.5,
+    "retroperitoneal_fat": 0.8,
+    "nucleus_L4-L5": 0.9,
+    "annulus_L4-L5": 0.35,
+}
 
 
 def tiny_phantom(n: int = 64, zoom: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -70,8 +77,10 @@ def test_blur_and_lost_texture_are_not_counted_as_noise():
     truth = truth + 0.05 * texture / texture.std() * (labels == LABELS["muscle"])
     smoothed = ndimage.gaussian_filter(truth, 1.5)
     noisy = truth + 0.02 * np.random.default_rng(5).standard_normal(truth.shape)
-    assert measure_image(smoothed, truth, labels, pixel_mm=(1.0, 1.0)).noise_sd < 0.2 * measure_image(
-        noisy, truth, labels, pixel_mm=(1.0, 1.0)).noise_sd
+    assert (
+        measure_image(smoothed, truth, labels, pixel_mm=(1.0, 1.0)).noise_sd
+        < 0.2 * measure_image(noisy, truth, labels, pixel_mm=(1.0, 1.0)).noise_sd
+    )
 
 
 @pytest.mark.parametrize("pixel_mm", [(1.0, 1.0), (0.9375, 0.703)])
@@ -106,10 +115,14 @@ def test_streaks_raise_the_structured_error():
 def tiny_study(study_factory):
     """Two volunteers of the 48 x 48 tiny phantom, every set with its own noise SD."""
     truth, labels = tiny_phantom(48)
-    noise_sd = {"standard": 0.02, "double-fast": 0.028, "dlr-double-fast": 0.01, "triple-fast": 0.035,
-                "dlr-triple-fast": 0.012}
-    return study_factory(2, truth.shape, noise_sd=noise_sd, truth=truth, labels=labels, pixel_mm=(1.0, 1.0),
-                         seed=3)
+    noise_sd = {
+        "standard": 0.02,
+        "double-fast": 0.028,
+        "dlr-double-fast": 0.01,
+        "triple-fast": 0.035,
+        "dlr-triple-fast": 0.012,
+    }
+    return study_factory(2, truth.shape, noise_sd=noise_sd, truth=truth, labels=labels, pixel_mm=(1.0, 1.0), seed=3)
 
 
 def test_study_features_put_the_standard_at_zero_and_noise_first(tiny_study):
@@ -129,12 +142,20 @@ def test_study_features_put_the_standard_at_zero_and_noise_first(tiny_study):
 
 
 def test_feature_differences_follow_their_formulas():
-    standard = {"noise_sd": 1.0, "edge_width_mm": 1.0, "contrast": 0.4, "detail_transfer": 0.9,
-                "structured_error": 0.2}
-    double_fast = {"noise_sd": 2.0, "edge_width_mm": 1.5, "contrast": 0.2, "detail_transfer": 0.8,
-                   "structured_error": 0.4}
-    measures = pd.DataFrame([{"volunteer": 1, "slice": "mid", "set": name,
-                              **(double_fast if name == "double-fast" else standard)} for name in SET_NAMES])
+    standard = {"noise_sd": 1.0, "edge_width_mm": 1.0, "contrast": 0.4, "detail_transfer": 0.9, "structured_error": 0.2}
+    double_fast = {
+        "noise_sd": 2.0,
+        "edge_width_mm": 1.5,
+        "contrast": 0.2,
+        "detail_transfer": 0.8,
+        "structured_error": 0.4,
+    }
+    measures = pd.DataFrame(
+        [
+            {"volunteer": 1, "slice": "mid", "set": name, **(double_fast if name == "double-fast" else standard)}
+            for name in SET_NAMES
+        ]
+    )
     row = feature_differences(measures).set_index("set").loc["double-fast"]
     assert row["snr"] == pytest.approx(-1.0)
     assert row["sharpness"] == pytest.approx(-0.5)
@@ -153,8 +174,7 @@ def test_a_reader_cuts_latent_values_at_their_thresholds():
 
 def test_overall_is_the_weighted_mean_of_the_other_criteria():
     model = ReaderModel(overall_weights=(1, 0, 0, 0, 1))
-    features = pd.DataFrame({"snr": [1.0], "sharpness": [0.0], "contrast": [0.0], "detail": [0.0],
-                             "artifact": [2.0]})
+    features = pd.DataFrame({"snr": [1.0], "sharpness": [0.0], "contrast": [0.0], "detail": [0.0], "artifact": [2.0]})
     latent = model.latent(features).iloc[0]
     assert list(latent.index) == list(CRITERIA)
     assert latent["perceived_snr"] == pytest.approx(model.snr_per_doubling)
@@ -163,8 +183,13 @@ def test_overall_is_the_weighted_mean_of_the_other_criteria():
 
 
 def zero_features(n_volunteers: int = 4) -> pd.DataFrame:
-    return pd.DataFrame([{"volunteer": v, "set": s, **dict.fromkeys(FEATURES, 0.0)}
-                         for v in range(1, n_volunteers + 1) for s in SET_NAMES])
+    return pd.DataFrame(
+        [
+            {"volunteer": v, "set": s, **dict.fromkeys(FEATURES, 0.0)}
+            for v in range(1, n_volunteers + 1)
+            for s in SET_NAMES
+        ]
+    )
 
 
 def test_no_difference_and_no_reader_noise_gives_all_equivalent():

@@ -50,7 +50,9 @@ def test_toc_order_is_book_order(book):
 
 
 def test_profile_overrides_reach_the_notebook(book):
-    _notebook(book / "notebooks" / "a_first.ipynb", "assert nex == 1 and label == 'quick'", {"nex": 1, "label": "quick"})
+    _notebook(
+        book / "notebooks" / "a_first.ipynb", "assert nex == 1 and label == 'quick'", {"nex": 1, "label": "quick"}
+    )
     _notebook(book / "notebooks" / "b_second.ipynb", "assert nex == 2")
     runs = run("quick", only=["a_first", "b_second"], root=book)
     assert [r.name for r in runs] == ["b_second", "a_first"]
@@ -74,7 +76,10 @@ def test_unknown_profile_is_refused(book):
 def test_failure_names_notebook_and_cell(book):
     _notebook(book / "notebooks" / "a_first.ipynb", "x = 1")
     _notebook(book / "notebooks" / "b_second.ipynb", "raise RuntimeError('boom')")
-    with pytest.raises(NotebookFailed, match=r"b_second.ipynb failed in cell 3 of its executed copy .*raise RuntimeError.*RuntimeError: boom"):
+    with pytest.raises(
+        NotebookFailed,
+        match=r"b_second.ipynb failed in cell 3 of its executed copy .*raise RuntimeError.*RuntimeError: boom",
+    ):
         run("paper", only=["a_first", "b_second"], root=book)
 
 
@@ -83,8 +88,10 @@ def test_strip_widgets_keeps_the_static_figure(tmp_path):
     cell.outputs = [
         new_output("display_data", data={WIDGET_MIME: {"model_id": "m"}, "text/plain": "VBox()"}),
         new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
-        new_output("display_data", data={WIDGET_MIME: {"model_id": "p"}, "image/png": "iVBORw0KGgo=",
-                                         "text/plain": "DLR preview"}),
+        new_output(
+            "display_data",
+            data={WIDGET_MIME: {"model_id": "p"}, "image/png": "iVBORw0KGgo=", "text/plain": "DLR preview"},
+        ),
         new_output("display_data", data={"text/plain": "a printed value"}),
     ]
     nb = new_notebook(cells=[cell])

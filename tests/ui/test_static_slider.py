@@ -183,9 +183,15 @@ def tiny_study():
 
 def test_strength_slider_static_frames_follow_strength_and_noise(tiny_study):
     def build():
-        return strength_slider_static(strengths=[0.0, 1.0], noise_factors=[1.0, 2.0], study=tiny_study, seed=0,
-                                      noise_sd=0.01 * float(tiny_study.truth.max()), net=DLRNet().eval(),
-                                      show_pbar=False).data
+        return strength_slider_static(
+            strengths=[0.0, 1.0],
+            noise_factors=[1.0, 2.0],
+            study=tiny_study,
+            seed=0,
+            noise_sd=0.01 * float(tiny_study.truth.max()),
+            net=DLRNet().eval(),
+            show_pbar=False,
+        ).data
 
     fragment = build()
     page = parse(fragment)
