@@ -1,6 +1,7 @@
 """The package tree is the pipeline: a stage imports only from itself and the stages before it."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,13 @@ def test_each_design_constant_is_defined_once(name):
 def test_the_design_does_not_import_the_statistics():
     names = [name for _, name in imported_modules(PACKAGE / "study" / "design.py")]
     assert all(stage_of(n) in ("core", "study") for n in names), names
+
+
+def test_every_module_is_on_its_stages_api_page():
+    pages = Path(__file__).resolve().parents[1] / "book" / "api"
+    for stage in lumbarlib.STAGES:
+        listed = set(re.findall(r"^\.\. automodule:: (lumbarlib[\w.]*)$", (pages / f"{stage}.md").read_text(), re.M))
+        modules = {f"lumbarlib.{stage}"} | {f"lumbarlib.{stage}.{p.stem}" for p in (PACKAGE / stage).glob("[!_]*.py")}
+        assert listed == modules, (
+            f"book/api/{stage}.md: add {sorted(modules - listed)}, drop {sorted(listed - modules)}"
+        )

@@ -92,7 +92,7 @@ class DLRNet(nn.Module):
         self.threshold_coef = nn.Parameter(torch.full((n_blocks + 1, N_HIGH), initial_total_threshold / (n_blocks + 1)))
 
     def thresholds(self, sigma: torch.Tensor, strength: float = 1.0) -> torch.Tensor:
-        """All shrinkage thresholds, shape ``(n_images, n_blocks + 1, 48)``: strength * |a| * sigma."""
+        """All shrinkage thresholds, shape ``(n_images, n_blocks + 1, 48)``: ``strength * |a| * sigma``."""
         sigma = torch.as_tensor(sigma, dtype=self.threshold_coef.dtype, device=self.threshold_coef.device)
         return strength * self.threshold_coef.abs() * sigma.reshape(-1, 1, 1)
 

@@ -221,7 +221,7 @@ def noise_covariance(array: CoilArray, neighbour_correlation: float = 0.0) -> np
     Raises
     ------
     ValueError
-        If the correlation would not give a positive-definite matrix (|c| >= 0.25).
+        If the correlation would not give a positive-definite matrix (``|c| >= 0.25``).
     """
     check_range("neighbour_correlation", neighbour_correlation, -0.2499, 0.2499)
     nr, nc = len(array.rows_z_mm), len(array.columns_y_mm)

@@ -3,7 +3,7 @@
 The paper's five sets (Methods, "MRI data acquisition") are, in its order (1)-(5):
 standard, double-fast, DLR-double-fast, triple-fast and DLR-triple-fast
 :cite:`kashiwagi2022lumbar`. The three acquired sets come from the simulation
-(:func:`lumbarlib.sim.acquisition.simulate_acquired_sets`, notebook 02, saved to
+(:func:`lumbarlib.sim.cohort.simulate_cohort`, notebook 02, saved to
 ``acquired_images.npz``); the DLR chapter adds the two DLR sets and saves all five to
 ``study_images.npz`` for the results chapters.
 """
