@@ -14,11 +14,13 @@ notebook starts, so a bad value stops the run before any work.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +32,7 @@ import yaml
 from papermill.exceptions import PapermillExecutionError
 from tqdm.auto import tqdm
 
-from lumbarlib.book.parameters import PROFILES, validate_parameters
+from lumbarlib.book.parameters import NOTEBOOK_PARAMETERS, PROFILES, Spec, validate_run
 from lumbarlib.book.tables import write_table
 from lumbarlib.core.checks import ParameterError, check_choice
 from lumbarlib.core.paths import BUILD_ENV, build_dir, repo_dir
@@ -93,9 +95,11 @@ def notebook_parameters(path: Path, profile: str) -> tuple[dict, dict]:
     parsed = {}
     for name, text in defaults.items():
         try:
-            parsed[name] = yaml.safe_load(text)
-        except yaml.YAMLError:
-            parsed[name] = text
+            parsed[name] = ast.literal_eval(text)  # the parameters cell holds Python literals only
+        except (ValueError, SyntaxError):
+            raise ParameterError(
+                f"notebook {path.name}: parameter {name!r} = {text}: the parameters cell must hold literals only"
+            ) from None
     nb = nbformat.read(path, as_version=4)
     overrides = nb.metadata.get("lumbarlib", {}).get("profiles", {}).get(profile, {})
     unknown = sorted(set(overrides) - set(parsed))
@@ -232,6 +236,7 @@ def run(
     strict: bool = False,
     build: bool = True,
     root: Path | None = None,
+    specs: Mapping[str, Mapping[str, Spec]] = NOTEBOOK_PARAMETERS,
 ) -> list[NotebookRun]:
     """Execute every notebook of the book under ``profile`` and build the book.
 
@@ -247,6 +252,9 @@ def run(
         Build the HTML book after executing.
     root : Path, optional
         The book's source folder (default: the repository).
+    specs : mapping, optional
+        What each notebook's parameters may be (default:
+        :data:`lumbarlib.book.parameters.NOTEBOOK_PARAMETERS`).
 
     Raises
     ------
@@ -260,6 +268,10 @@ def run(
     out = build_dir()
     src = out / "src"
     notebooks = toc_notebooks(root)
+    if only is not None and not only:
+        raise ParameterError(
+            f"parameter 'only' = []: name at least one notebook, one of {', '.join(p.stem for p in notebooks)}"
+        )
     if only:
         known = {p.stem for p in notebooks}
         for name in only:
@@ -268,11 +280,11 @@ def run(
     plans = []
     for rel in notebooks:
         params, overrides = notebook_parameters(root / rel, profile)
-        try:
-            validate_parameters(params)
-        except ParameterError as err:
-            raise ParameterError(f"notebook {rel.name}, profile {profile!r}: {err}") from err
         plans.append((rel, params, overrides))
+    try:
+        validate_run([(rel.stem, params) for rel, params, _ in plans], specs=specs)
+    except ParameterError as err:
+        raise ParameterError(f"profile {profile!r}: {err}") from err
 
     os.environ[BUILD_ENV] = str(out)
     stage_book(root, src)

@@ -6,6 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from lumbarlib.book.parameters import Choice, Number
 from lumbarlib.book.run import (
     WIDGET_MIME,
     NotebookFailed,
@@ -14,6 +15,11 @@ from lumbarlib.book.run import (
     toc_notebooks,
 )
 from lumbarlib.core.checks import ParameterError
+
+SPECS = {
+    name: {"nex": Number(1, 16, integer=True), "label": Choice(("paper", "quick"))} for name in ("a_first", "b_second")
+}
+"""What the two test notebooks' parameters may be."""
 
 TOC = """format: jb-book
 root: book/intro
@@ -54,7 +60,7 @@ def test_profile_overrides_reach_the_notebook(book):
         book / "notebooks" / "a_first.ipynb", "assert nex == 1 and label == 'quick'", {"nex": 1, "label": "quick"}
     )
     _notebook(book / "notebooks" / "b_second.ipynb", "assert nex == 2")
-    runs = run("quick", only=["a_first", "b_second"], root=book)
+    runs = run("quick", only=["a_first", "b_second"], root=book, specs=SPECS)
     assert [r.name for r in runs] == ["b_second", "a_first"]
     assert runs[1].parameters == {"nex": 1, "label": "quick"}
     assert all(r.seconds > 0 for r in runs)
@@ -63,9 +69,34 @@ def test_profile_overrides_reach_the_notebook(book):
 def test_bad_profile_parameter_stops_before_any_notebook_runs(book):
     _notebook(book / "notebooks" / "b_second.ipynb", "open('ran', 'w').write('x')")
     _notebook(book / "notebooks" / "a_first.ipynb", "x = 1", {"nex": -1})
-    with pytest.raises(ParameterError, match=r"a_first.ipynb.*'nex' = -1: must be an integer >= 1"):
-        run("quick", only=["a_first", "b_second"], root=book)
+    with pytest.raises(ParameterError, match=r"notebook a_first: parameter 'nex' = -1: must be an integer >= 1"):
+        run("quick", only=["a_first", "b_second"], root=book, specs=SPECS)
     assert not (book / "_build").exists()
+
+
+def test_an_undeclared_parameter_stops_the_run(book):
+    _notebook(book / "notebooks" / "b_second.ipynb", "open('ran', 'w').write('x')")
+    _notebook(book / "notebooks" / "a_first.ipynb", "x = 1")
+    specs = {**SPECS, "a_first": {"nex": SPECS["a_first"]["nex"]}}
+    with pytest.raises(ParameterError, match=r"notebook a_first: parameter\(s\) \['label'\] have no declared type"):
+        run("quick", only=["a_first", "b_second"], root=book, specs=specs)
+    assert not (book / "_build").exists()
+
+
+def test_only_with_no_names_is_refused(book):
+    _notebook(book / "notebooks" / "a_first.ipynb", "x = 1")
+    _notebook(book / "notebooks" / "b_second.ipynb", "x = 1")
+    with pytest.raises(ParameterError, match=r"'only' = \[\]: name at least one notebook, one of b_second, a_first"):
+        run("quick", only=[], root=book, specs=SPECS)
+
+
+def test_a_parameters_cell_that_is_not_literal_is_refused(book):
+    _notebook(book / "notebooks" / "a_first.ipynb", "x = 1")
+    nb = nbformat.read(book / "notebooks" / "a_first.ipynb", as_version=4)
+    nb.cells[1].source = "nex = 1 + len('ab')"
+    nbformat.write(nb, book / "notebooks" / "a_first.ipynb")
+    with pytest.raises(ParameterError, match="parameter 'nex' = 1 \\+ len\\('ab'\\): the parameters cell must hold"):
+        run("quick", only=["a_first"], root=book, specs=SPECS)
 
 
 def test_unknown_profile_is_refused(book):
@@ -80,7 +111,7 @@ def test_failure_names_notebook_and_cell(book):
         NotebookFailed,
         match=r"b_second.ipynb failed in cell 3 of its executed copy .*raise RuntimeError.*RuntimeError: boom",
     ):
-        run("paper", only=["a_first", "b_second"], root=book)
+        run("paper", only=["a_first", "b_second"], root=book, specs=SPECS)
 
 
 def test_strip_widgets_keeps_the_static_figure(tmp_path):

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from lumbarlib.core.checks import ParameterError
@@ -66,9 +67,30 @@ def test_table1_rendering():
         ({"nex": 0}, "nex"),
         ({"fov_read_mm": 0.0}, "fov_read_mm"),
         ({"etl": 400}, "etl"),
+        ({"nex": "2"}, "nex"),
+        ({"nex": None}, "nex"),
+        ({"nex": 2.5}, "nex"),
+        ({"nex": 17}, "nex"),
+        ({"tr_ms": float("nan")}, "tr_ms"),
+        ({"tr_ms": "3400"}, "tr_ms"),
+        ({"preparation_trs": True}, "preparation_trs"),
+        ({"cs_factor": 1e300}, "cs_factor"),
+        ({"cs_factor": None}, "cs_factor"),
+        ({"matrix_phase": 10**6}, "matrix_phase"),
     ],
 )
 def test_impossible_protocol_names_the_field(changes, field):
     args = {"name": "bad", "nex": 1, "cs_factor": 1.0, "paper_scan_time_s": 100.0, **changes}
     with pytest.raises(ParameterError, match=f"field '{field}'"):
         Protocol(**args)
+
+
+def test_numpy_scalars_are_accepted_and_stored_as_python_numbers():
+    protocol = Protocol("np", np.int64(2), np.float32(1.8), np.float64(100.0))
+    assert protocol.nex == 2 and type(protocol.nex) is int
+    assert type(protocol.cs_factor) is float and protocol.cs_factor == pytest.approx(1.8)
+
+
+def test_a_protocol_needs_a_name():
+    with pytest.raises(ParameterError, match="protocol name = None"):
+        Protocol(None, 1, 1.0, 100.0)
