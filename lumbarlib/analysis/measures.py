@@ -57,6 +57,10 @@ def roi_stats(image: np.ndarray, mask: np.ndarray) -> RoiStats:
     if n < 2:
         raise ValueError(f"ROI covers {n} pixel(s); SD needs at least 2")
     values = image[mask].astype(np.float64)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"parameter 'image': {np.count_nonzero(~np.isfinite(values))} of the ROI's {n} pixels are NaN or infinite"
+        )
     return RoiStats(si=float(values.mean()), sd=float(values.std(ddof=1)), n_pixels=n)
 
 

@@ -156,6 +156,8 @@ class OvalRoi:
         ValueError
             If the oval reaches outside the image.
         """
+        for k, spacing in enumerate(pixel_mm):
+            check_range(f"pixel_mm[{k}]", spacing, 0.0, low_inclusive=False)
         ny, nx = shape
         (cy, cx), (ay, ax) = self.center_mm, self.semi_axes_mm
         extent_mm = (ny * pixel_mm[0], nx * pixel_mm[1])

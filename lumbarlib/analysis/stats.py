@@ -96,6 +96,19 @@ def format_mean_sd(table: pd.DataFrame, row: str, *, decimals: int = 1) -> pd.Da
     return pd.DataFrame(out)
 
 
+def _finite_numbers(name: str, values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """``values`` as a 1-D float array, or ValueError naming ``name`` if they are not finite numbers."""
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"parameter {name!r} = {values!r}: must be numbers") from None
+    if array.ndim != 1:
+        raise ValueError(f"parameter {name!r}: must be one sequence of numbers, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"parameter {name!r}: holds NaN or infinite values at {np.flatnonzero(~np.isfinite(array))}")
+    return array
+
+
 def _no_differences(d: np.ndarray) -> bool:
     return not np.any(d != 0)
 
@@ -112,7 +125,7 @@ def wilcoxon_spss(differences: np.ndarray) -> tuple[float, float, float]:
         The smaller of the signed-rank sums, its z-score and the asymptotic p-value.
         When every difference is zero there is nothing to rank: statistic 0, z 0, p 1.
     """
-    d = np.asarray(differences, dtype=float)
+    d = _finite_numbers("differences", differences)
     if _no_differences(d):
         return 0.0, 0.0, 1.0
     res = sps.wilcoxon(d, zero_method="wilcox", correction=False, method="asymptotic")
@@ -128,7 +141,7 @@ def wilcoxon_exact(differences: np.ndarray) -> float:
     :data:`EXACT_MAX_N` pairs falls back on scipy's exact distribution, which rounds a tied
     statistic conservatively. All zero -> p = 1.
     """
-    d = np.asarray(differences, dtype=float)
+    d = _finite_numbers("differences", differences)
     if _no_differences(d):
         return 1.0
     d = d[d != 0]
@@ -141,8 +154,17 @@ def wilcoxon_exact(differences: np.ndarray) -> float:
 
 
 def bh_qvalues(p: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values (false-discovery-rate adjusted p-values) of one family."""
-    p = np.asarray(p, dtype=float)
+    """Benjamini-Hochberg q-values (false-discovery-rate adjusted p-values) of one family.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` holds anything but finite p-values in [0, 1].
+    """
+    p = _finite_numbers("p", p)
+    outside = p[(p < 0) | (p > 1)]
+    if outside.size:
+        raise ValueError(f"parameter 'p': p-values must lie in [0, 1], got {outside.tolist()}")
     if p.size == 0:
         return p.copy()
     return multipletests(p, alpha=ALPHA, method="fdr_bh")[1]

@@ -15,10 +15,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from lumbarlib.core.checks import check_range
+from lumbarlib.core.checks import ParameterError, check_range
 from lumbarlib.dlr.network import DLRNet, FoldedDLR, fold
 from lumbarlib.dlr.weights import load_dlr
-from lumbarlib.sim.noise import check_image, estimate_sigma
+from lumbarlib.sim.noise import MAX_ABS_PIXEL, check_image, estimate_sigma
 from lumbarlib.study.design import DLR_SETS
 
 
@@ -80,10 +80,16 @@ def denoise(
     """
     image = np.asarray(image)
     check_image(image)
-    check_range("strength", strength, 0)
-    if sigma is None:
+    check_range("strength", strength, 0, MAX_ABS_PIXEL)
+    if sigma is not None:
+        check_range("sigma", sigma, 0, MAX_ABS_PIXEL)
+    else:
         sigma = estimate_sigma(image)
-    check_range("sigma", sigma, 0)
+    if strength * sigma > MAX_ABS_PIXEL:
+        raise ParameterError(
+            f"parameters 'sigma' = {sigma!r} and 'strength' = {strength!r}: their product (the threshold scale) "
+            f"must be <= {MAX_ABS_PIXEL:.0e}"
+        )
     net = _shipped(device) if net is None else net
     x = torch.as_tensor(image, dtype=torch.float32, device=device)[None, None]
     with torch.inference_mode():

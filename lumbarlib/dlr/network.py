@@ -45,6 +45,10 @@ CONV_SIZE = 3
 INITIAL_TOTAL_THRESHOLD = 0.75  # sum of all shrinkage coefficients at initialisation (units of sigma)
 
 
+MAX_BLOCKS = 64
+"""Most feature-conversion blocks a network may have (the paper's has 22): bounds memory and time."""
+
+
 def soft_shrink(x: torch.Tensor, threshold: torch.Tensor) -> torch.Tensor:
     """Soft shrinkage ``sign(x) * max(|x| - threshold, 0)`` with a broadcast, differentiable threshold.
 
@@ -75,7 +79,7 @@ class DLRNet(nn.Module):
 
     def __init__(self, n_blocks: int = N_BLOCKS, initial_total_threshold: float = INITIAL_TOTAL_THRESHOLD):
         super().__init__()
-        check_range("n_blocks", n_blocks, 1, integer=True)
+        check_range("n_blocks", n_blocks, 1, MAX_BLOCKS, integer=True)
         check_range("initial_total_threshold", initial_total_threshold, 0)
         self.n_blocks = int(n_blocks)
         self.register_buffer("basis", dct.basis_tensor(), persistent=False)

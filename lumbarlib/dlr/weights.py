@@ -34,6 +34,21 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _expected_hash(hash_file: Path) -> str:
+    """The hex digest a ``sha256sum``-format hash file names, or :class:`WeightsError` saying what is wrong."""
+    try:
+        fields = hash_file.read_bytes().decode("ascii").split()
+    except UnicodeDecodeError:
+        fields = []
+    digest = fields[0].lower() if fields else ""
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise WeightsError(
+            f"DLR weights: {hash_file} does not start with a SHA-256 (64 hex digits, `sha256sum` format); "
+            f"restore it from the repository or {RETRAIN_HINT}"
+        )
+    return digest
+
+
 def devices() -> tuple[str, ...]:
     """Devices the network can run on here: ``"cpu"``, plus ``"cuda"`` when present."""
     return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
@@ -78,18 +93,24 @@ def load_dlr(device: str = "cpu", folder: Path | None = None) -> DLRNet:
     for path in (weights, hash_file):
         if not path.is_file():
             raise WeightsError(f"DLR weights: {path} is missing; {RETRAIN_HINT}")
-    expected = hash_file.read_text(encoding="utf-8").split()[0].lower()
+    expected = _expected_hash(hash_file)
     actual = sha256(weights)
     if actual != expected:
         raise WeightsError(
             f"DLR weights: SHA-256 of {weights} is {actual}, but {hash_file} expects {expected}; "
             f"the file was altered or damaged: restore it from the repository or {RETRAIN_HINT}"
         )
-    stored = torch.load(weights, map_location="cpu", weights_only=True)
-    net = DLRNet(n_blocks=stored["n_blocks"])
     try:
+        stored = torch.load(weights, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many kinds (pickle, zip, runtime) for a file it cannot read
+        raise WeightsError(f"DLR weights: {weights} cannot be read by torch ({err}); {RETRAIN_HINT}") from err
+    if not isinstance(stored, dict) or set(stored) != {"n_blocks", "state_dict"}:
+        keys = sorted(stored) if isinstance(stored, dict) else type(stored).__name__
+        raise WeightsError(f"DLR weights: {weights} holds {keys}, not 'n_blocks' and 'state_dict'; {RETRAIN_HINT}")
+    try:
+        net = DLRNet(n_blocks=stored["n_blocks"])
         net.load_state_dict(stored["state_dict"])
-    except RuntimeError as err:
+    except (RuntimeError, TypeError, ValueError) as err:
         raise WeightsError(f"DLR weights: {weights} does not fit the network ({err}); {RETRAIN_HINT}") from err
     net.requires_grad_(False)
     return net.eval().to(device)

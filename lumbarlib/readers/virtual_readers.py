@@ -335,7 +335,11 @@ class ReaderModel:
         for name in gains:
             check_range(name, getattr(self, name), 0)
         weights = self.overall_weights
-        if len(weights) != 5 or any(w < 0 for w in weights) or sum(weights) <= 0:
+        if len(weights) != 5:
+            raise ValueError(f"parameter 'overall_weights' = {weights!r}: must be 5 numbers >= 0 with a positive sum")
+        for k, weight in enumerate(weights):
+            check_range(f"overall_weights[{k}]", weight, 0)
+        if sum(weights) <= 0:
             raise ValueError(f"parameter 'overall_weights' = {weights!r}: must be 5 numbers >= 0 with a positive sum")
 
     def latent(self, features: pd.DataFrame) -> pd.DataFrame:

@@ -36,18 +36,33 @@ MAX_NEGATIVE_FRACTION = 0.01  # a few negative pixels (interpolation) still make
 RAYLEIGH_MEDIAN = float(np.sqrt(2.0 * np.log(2.0)))  # median of a unit Rayleigh variable
 
 
-def check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
-    """``image`` as float64, after checking it is one finite 2-D image with sides >= 8 pixels.
+MAX_ABS_PIXEL = 1e30
+"""Largest pixel magnitude accepted: the DLR's float32 arithmetic sums 49 weighted pixels per output."""
 
-    Raises ValueError naming ``name`` otherwise.
+
+def check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
+    """``image`` as float64, after checking it is one real, finite 2-D image with sides >= 8 pixels.
+
+    Raises ValueError naming ``name`` otherwise: for a complex image (pass its magnitude),
+    non-numeric data, or pixels beyond :data:`MAX_ABS_PIXEL` (rescale the image).
     """
     image = np.asarray(image)
+    if np.iscomplexobj(image):
+        raise ValueError(f"parameter {name!r}: is complex; the DLR takes a magnitude image: pass np.abs({name})")
+    if not (np.issubdtype(image.dtype, np.number) or image.dtype == bool):
+        raise ValueError(f"parameter {name!r}: holds {image.dtype} data; must be a numeric image")
     if image.ndim != 2:
         raise ValueError(f"parameter {name!r}: must be a 2-D image, got shape {image.shape}")
     if min(image.shape) < 8:
         raise ValueError(f"parameter {name!r}: both sides must be >= 8 pixels, got shape {image.shape}")
     if not np.all(np.isfinite(image)):
         raise ValueError(f"parameter {name!r}: contains NaN or infinite pixels")
+    largest = float(np.max(np.abs(image)))
+    if largest > MAX_ABS_PIXEL:
+        raise ValueError(
+            f"parameter {name!r}: pixel magnitude {largest:.3g} exceeds {MAX_ABS_PIXEL:.0e}, more than the DLR's "
+            f"float32 arithmetic holds; rescale the image (the DLR is scale-equivariant)"
+        )
     return image.astype(np.float64, copy=False)
 
 
@@ -152,6 +167,9 @@ def estimate_sigma(image: np.ndarray) -> float:
         Estimated sigma (same units as the image): the SD of the complex Gaussian noise
         per real/imaginary component.
     """
+    check_image(image)
+    if np.ptp(image) == 0:
+        return 0.0  # a constant image holds no noise
     from_air = air_sigma(image)
     return from_air if from_air is not None else wavelet_sigma(image)
 

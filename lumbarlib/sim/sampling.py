@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from lumbarlib.core.checks import check_range
+from lumbarlib.study.protocol import MAX_CS_FACTOR
 
 
 def phase_encode_mask(
@@ -53,7 +54,7 @@ def phase_encode_mask(
         True where a line is acquired; index ``n_lines // 2`` is k = 0.
     """
     check_range("n_lines", n_lines, 4, None, integer=True)
-    check_range("cs_factor", cs_factor, 1.0)
+    check_range("cs_factor", cs_factor, 1.0, MAX_CS_FACTOR)
     check_range("center_fraction", center_fraction, 0.0, 1.0 / cs_factor)
     check_range("density_power", density_power, 0.0)
     n_keep = int(round(n_lines / cs_factor))

@@ -112,3 +112,12 @@ def test_bad_input():
         measures.measure_volunteer(study.images["standard"][0], incomplete, PIXEL_MM)
     with pytest.raises(ValueError, match="shape"):
         measures.roi_stats(np.zeros((4, 4)), np.ones((3, 3), dtype=bool))
+
+
+def test_nan_pixels_in_an_roi_are_named():
+    image = np.ones((8, 8))
+    image[2, 2] = np.nan
+    mask = np.zeros((8, 8), bool)
+    mask[1:4, 1:4] = True
+    with pytest.raises(ValueError, match="'image': 1 of the ROI's 9 pixels are NaN or infinite"):
+        measures.roi_stats(image, mask)

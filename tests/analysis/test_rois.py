@@ -151,3 +151,10 @@ def test_bad_arguments():
         rois.place_roi("bone", np.zeros((10, 10), dtype=np.int16), (1.0, 1.0))
     with pytest.raises(ValueError, match="slice 'axial'"):
         rois.OvalRoi("fat", "axial", (10.0, 10.0), (2.0, 2.0))
+
+
+@pytest.mark.parametrize("pixel_mm", [(0.0, 1.0), (1.0, -0.5), (float("nan"), 1.0)])
+def test_a_bad_pixel_size_is_named_not_called_outside_the_image(pixel_mm):
+    roi = rois.OvalRoi("fat", "mid", (10.0, 10.0), (2.0, 3.0))
+    with pytest.raises(ValueError, match=r"'pixel_mm\[\d\]'"):
+        roi.mask((40, 40), pixel_mm)

@@ -209,3 +209,22 @@ def test_q_layout_prints_like_the_paper():
     assert list(text.columns) == ["tissue", "a vs b", "c vs d"]
     assert text.values.tolist() == [["fat", "<0.01", "0.60"], ["csf", "0.05", "0.05"]]
     assert bold.values.tolist() == [[False, True, False], [False, True, False]]
+
+
+@pytest.mark.parametrize(
+    ("function", "values", "problem"),
+    [
+        (stats.wilcoxon_spss, [1.0, float("nan"), 2.0], "'differences': holds NaN or infinite values at \\[1\\]"),
+        (stats.wilcoxon_spss, [1.0, float("inf")], "'differences': holds NaN or infinite"),
+        (stats.wilcoxon_exact, [float("nan")] * 3, "'differences': holds NaN"),
+        (stats.wilcoxon_exact, ["a", "b"], "'differences' = \\['a', 'b'\\]: must be numbers"),
+        (stats.wilcoxon_spss, [[1.0, 2.0], [3.0, 4.0]], "must be one sequence of numbers"),
+        (stats.bh_qvalues, [0.01, 1.5, -0.5], "p-values must lie in \\[0, 1\\], got \\[1.5, -0.5\\]"),
+        (stats.bh_qvalues, [0.01, float("nan")], "'p': holds NaN"),
+        (stats.bh_qvalues, "0.01", "must be one sequence of numbers|must be numbers"),
+        (stats.bh_qvalues, [None, 0.2], "'p': holds NaN|must be numbers"),
+    ],
+)
+def test_tests_refuse_what_is_not_finite_numbers(function, values, problem):
+    with pytest.raises(ValueError, match=problem):
+        function(values)

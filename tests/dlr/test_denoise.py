@@ -138,3 +138,30 @@ def test_study_metrics_rank_a_cleaner_set_higher():
     }
     table = study_metrics(sets, truth).groupby("set")["psnr_db"].mean()
     assert table["standard"] > table["double-fast"] + 5
+
+
+@pytest.mark.parametrize(
+    ("image", "kwargs", "problem"),
+    [
+        (np.full((16, 16), 3e38, np.float32), {"sigma": 1.0}, "pixel magnitude 3e+38 exceeds 1e+30"),
+        (np.ones((16, 16)) * (1 + 1j), {"sigma": 0.1}, "is complex; the DLR takes a magnitude image"),
+        (np.full((16, 16), "a"), {"sigma": 0.1}, "must be a numeric image"),
+        (np.ones((16, 16)), {"sigma": 1e30, "strength": 10.0}, "'sigma' = 1e+30 and 'strength' = 10.0"),
+        (np.ones((16, 16)), {"sigma": 1e31}, "'sigma' = 1e+31: must be a number >= 0 and <= 1e+30"),
+        (np.ones((16, 16)), {"sigma": float("nan")}, "'sigma' = nan"),
+        (np.ones((16, 16)), {"strength": -1.0, "sigma": 0.1}, "'strength' = -1.0"),
+        (np.ones((4, 16)), {"sigma": 0.1}, "both sides must be >= 8 pixels"),
+        (np.ones((2, 16, 16)), {"sigma": 0.1}, "must be a 2-D image"),
+    ],
+)
+def test_bad_images_and_thresholds_are_named_before_any_work(image, kwargs, problem):
+    with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace("+", r"\+")):
+        denoise(image, net=DLRNet().eval(), **kwargs)
+
+
+def test_a_constant_image_comes_back_unchanged_with_no_noise_to_estimate():
+    image = np.zeros((24, 24))
+    assert estimate_sigma(image) == 0.0
+    np.testing.assert_array_equal(denoise(image, net=DLRNet().eval()), image)
+    flat = np.full((24, 24), 7.5, np.float32)
+    np.testing.assert_allclose(denoise(flat, net=DLRNet().eval()), flat, rtol=1e-6)

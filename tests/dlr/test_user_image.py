@@ -57,3 +57,20 @@ def test_bad_files_raise_clear_errors(tmp_path):
     nib.save(nib.Nifti1Image(nan, np.eye(4)), tmp_path / "nan.nii")
     with pytest.raises(ValueError, match="1 pixels are NaN"):
         read_image(tmp_path / "nan.nii")
+
+
+def test_a_dicom_cut_inside_its_pixel_data_names_the_file(tmp_path):
+    whole = open(get_testdata_file("MR_small.dcm"), "rb").read()
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(whole[: len(whole) - 2000])
+    with pytest.raises(ValueError, match=r"'path' = '.*cut.dcm': cannot be read as DICOM"):
+        read_image(cut)
+
+
+def test_a_large_image_is_refused_with_its_cost_before_any_work(tmp_path):
+    path = tmp_path / "big.png"
+    Image.fromarray(np.full((300, 300), 100, np.uint8)).save(path)
+    with pytest.raises(ValueError, match=r"300 x 300 pixels is more than max_pixels = 10000; .* about \d+ s"):
+        denoise_file(path, net=DLRNet().eval(), max_pixels=10_000)
+    with pytest.raises(ValueError, match="'max_pixels' = 0"):
+        denoise_file(path, net=DLRNet().eval(), max_pixels=0)

@@ -229,3 +229,18 @@ def test_scores_are_seeded_and_leave_the_global_state_alone():
 def test_bad_parameters_are_named(make, name):
     with pytest.raises(ValueError, match=name):
         make()
+
+
+@pytest.mark.parametrize(
+    ("weights", "problem"),
+    [
+        ((np.nan, 0.2, 0.15, 0.1, 0.15), "'overall_weights\\[0\\]' = nan"),
+        ((0.4, 0.2, np.inf, 0.1, 0.15), "'overall_weights\\[2\\]' = inf"),
+        ((0.4, -0.2, 0.15, 0.1, 0.15), "'overall_weights\\[1\\]' = -0.2"),
+        ((0.0, 0.0, 0.0, 0.0, 0.0), "positive sum"),
+        ((0.5, 0.5), "must be 5 numbers"),
+    ],
+)
+def test_reader_weights_that_are_not_five_finite_numbers_are_refused(weights, problem):
+    with pytest.raises(ValueError, match=problem):
+        ReaderModel(overall_weights=weights)

@@ -52,3 +52,9 @@ def test_bad_input_names_the_parameter(kwargs, name):
     args = {"n_lines": 64, "cs_factor": 1.8, **kwargs}
     with pytest.raises(ValueError, match=f"'{name}'"):
         phase_encode_mask(args.pop("n_lines"), args.pop("cs_factor"), rng=np.random.default_rng(0), **args)
+
+
+@pytest.mark.parametrize("cs_factor", [1e9, 4.5, float("nan")])
+def test_an_impossible_cs_factor_is_named_itself(cs_factor):
+    with pytest.raises(ValueError, match=r"'cs_factor' = .*: must be a number >= 1.0 and <= 4.0"):
+        phase_encode_mask(320, cs_factor, rng=np.random.default_rng(0))
