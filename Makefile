@@ -17,7 +17,7 @@ PIPQUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 help:
 	@echo "make book   build the whole book at the paper's size (_build/html/index.html)"
 	@echo "make test   lint, unit tests, quick notebooks, strict book build, browser checks"
-	@echo "make lab    serve the interactive chapters and the reader app with Voila"
+	@echo "make lab    serve the interactive chapters and the reader app with Voila (LAB_HOST=0.0.0.0 for a class)"
 	@echo "make bench  run the benchmarks (results in _build/bench.json; installs Debian's bart to compare with)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -47,8 +47,10 @@ bench: venv
 	@command -v bart >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bart >/dev/null; }
 	$(PY) -m lumbarlib.book.bench
 
+LAB_HOST ?= 127.0.0.1
+
 lab: venv
-	$(PY) -m lumbarlib.book.lab
+	$(PY) -m lumbarlib.book.lab --host $(LAB_HOST)
 
 browser-deps:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

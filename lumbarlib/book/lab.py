@@ -1,7 +1,9 @@
-"""``python -m lumbarlib.book.lab`` (``make lab``): the interactive chapters and apps, served by Voila on 127.0.0.1.
+"""``python -m lumbarlib.book.lab`` (``make lab``): the interactive chapters and apps, served by Voila.
 
 Voila runs each notebook in its own kernel and shows its markdown and outputs with live
-widgets. Served here, from a staging folder ``<build>/lab``:
+widgets. By default it listens on 127.0.0.1 only; ``--host 0.0.0.0`` serves a class on the
+network, with a token in every address and no Python tracebacks on readers' pages. Served
+here, from a staging folder ``<build>/lab``:
 
 - ``dlr_explorer.ipynb``: the live DLR preview (strength, noise level, NEX, CS factor,
   volunteer; :mod:`lumbarlib.ui.preview`);
@@ -20,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -132,32 +136,60 @@ def stage_lab(folder: Path | None = None, *, notebooks_dir: Path | None = None) 
     return served
 
 
-def free_port(preferred: int | None = None) -> int:
-    """``preferred`` if it is free on 127.0.0.1, else a port the system picks as free."""
+def free_port(preferred: int | None = None, host: str = HOST) -> int:
+    """``preferred`` if it is free on ``host``, else a port the system picks as free."""
     for port in ([preferred] if preferred is not None else []) + [0]:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             try:
-                sock.bind((HOST, port))
+                sock.bind((host, port))
             except OSError:
                 continue
             return int(sock.getsockname()[1])
-    raise OSError(f"no free TCP port on {HOST}")
+    raise OSError(f"no free TCP port on {host}")
 
 
-def voila_command(served: Path, port: int) -> list[str]:
-    """The Voila command line: the folder ``served``, on 127.0.0.1:``port``, no browser."""
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an IP address) reaches this machine only.
+
+    Raises
+    ------
+    ValueError
+        If ``host`` is not an IPv4 or IPv6 address.
+    """
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        raise ValueError(f"parameter 'host' = {host!r}: must be an IP address such as 127.0.0.1 or 0.0.0.0") from None
+
+
+def voila_command(served: Path, port: int, *, host: str = HOST, token: str | None = None) -> list[str]:
+    """The Voila command line: the folder ``served``, on ``host``:``port``, no browser.
+
+    On the loopback address the page shows Python tracebacks (the one reading is the one
+    who started it) and needs no token. Served beyond it, to a class, a token is required
+    and readers see no tracebacks.
+
+    Raises
+    ------
+    ValueError
+        For a bad port or host, or a host beyond loopback without a token.
+    """
     check_range("port", port, 1, 65535, integer=True)
+    local = is_loopback(host)
+    if not local and not token:
+        raise ValueError(f"parameter 'token': required when serving beyond loopback (host = {host!r})")
     voila = Path(sys.executable).parent / "voila"
-    return [
+    command = [
         str(voila) if voila.exists() else "voila",
         str(served),
         "--no-browser",
         f"--port={port}",
-        f"--Voila.ip={HOST}",
+        f"--Voila.ip={host}",
         "--Voila.port_retries=0",
         "--classic-tree",
-        "--show_tracebacks=True",
+        f"--show_tracebacks={local}",
     ]
+    return command + ([f"--Voila.token={token}"] if token else [])
 
 
 def voila_env(folder: Path) -> dict[str, str]:
@@ -190,12 +222,13 @@ class LabServer:
     url: str
     notebooks: tuple[str, ...]
     process: subprocess.Popen
+    token: str | None = None
 
     def page(self, notebook: str) -> str:
-        """Address of one served notebook's Voila page."""
+        """Address of one served notebook's Voila page (with the token, if there is one)."""
         if notebook not in self.notebooks:
             raise ValueError(f"notebook {notebook!r} is not served; served: {self.notebooks}")
-        return f"{self.url}voila/render/{notebook}"
+        return f"{self.url}voila/render/{notebook}" + (f"?token={self.token}" if self.token else "")
 
 
 @contextlib.contextmanager
@@ -206,8 +239,10 @@ def serve(
     notebooks_dir: Path | None = None,
     timeout_s: float = 60.0,
     log: Path | None = None,
+    host: str = HOST,
+    token: str | None = None,
 ) -> Iterator[LabServer]:
-    """Run Voila on 127.0.0.1 for the duration of a ``with`` block.
+    """Run Voila on ``host`` (127.0.0.1 by default) for the duration of a ``with`` block.
 
     The server (and the kernels it started) is stopped on leaving the block, also on error.
 
@@ -221,28 +256,36 @@ def serve(
         How long to wait for the server to answer.
     log : Path, optional
         File receiving Voila's output (default: discarded).
+    host : str
+        Address to listen on: 127.0.0.1 for this machine, 0.0.0.0 for a class on a network.
+    token : str, optional
+        The token readers need beyond loopback (default there: a random one, in the URLs).
 
     Yields
     ------
     LabServer
     """
     check_range("timeout_s", timeout_s, 0, low_inclusive=False)
+    if not is_loopback(host) and not token:
+        token = secrets.token_urlsafe(16)
     folder = Path(folder) if folder is not None else build_dir() / "lab"
     served = stage_lab(folder, notebooks_dir=notebooks_dir)
-    port = free_port() if port is None else port
-    url = f"http://{HOST}:{port}/"
+    port = free_port(host=host) if port is None else port
+    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown}:{port}/"
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(open(log, "w", encoding="utf-8")) if log is not None else subprocess.DEVNULL
         process = subprocess.Popen(
-            voila_command(served, port),
+            voila_command(served, port, host=host, token=token),
             env=voila_env(folder),
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         stack.callback(stop, process)  # runs before the log closes, also on error
-        wait_until_up(url, process, timeout_s)
-        yield LabServer(url, tuple(sorted(p.name for p in served.glob("*.ipynb"))), process)
+        local_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+        wait_until_up(local_url + (f"?token={token}" if token else ""), process, timeout_s)
+        yield LabServer(url, tuple(sorted(p.name for p in served.glob("*.ipynb"))), process, token)
 
 
 def stop(process: subprocess.Popen, timeout_s: float = 20.0) -> None:
@@ -263,12 +306,23 @@ def main(argv: list[str] | None = None) -> int:
         "--port",
         type=int,
         default=DEFAULT_PORT,
-        help=f"port on {HOST} (default {DEFAULT_PORT}; another free one if taken)",
+        help=f"port (default {DEFAULT_PORT}; another free one if taken)",
     )
+    parser.add_argument(
+        "--host",
+        default=HOST,
+        help=f"address to listen on (default {HOST}, this machine only; 0.0.0.0 serves a class on the network)",
+    )
+    parser.add_argument("--token", default=None, help="token readers need beyond loopback (default: a random one)")
     args = parser.parse_args(argv)
+    try:
+        is_loopback(args.host)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     # SIGTERM (a terminal closing, a process manager) unwinds like Ctrl-C, so Voila and its kernels stop too
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with serve(free_port(args.port)) as lab:
+    with serve(free_port(args.port, args.host), host=args.host, token=args.token) as lab:
         print(f"Voila serves the interactive chapters and apps at {lab.url}", flush=True)
         for name in lab.notebooks:
             print(f"  {lab.page(name)}", flush=True)
