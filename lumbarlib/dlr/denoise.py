@@ -134,3 +134,52 @@ def denoise_study(
     for src, idx in tqdm(jobs, desc="DLR", unit="image", disable=not show_pbar):
         out[DLR_SETS[src]][idx] = denoise(images[src][idx], strength=strength, net=net, device=device)
     return out
+
+
+STRIP_MARGIN_PX = 40
+"""Rows added on each side of a strip: beyond the network's reach (a 7x7 analysis, 22 3x3 convolutions, a 7x7 synthesis:
+28 pixels), so a strip's inner rows are those of the whole image."""
+
+
+def denoise_in_strips(
+    image: np.ndarray,
+    *,
+    sigma: float,
+    strength: float = 1.0,
+    net: DLRNet | None = None,
+    device: str = "cpu",
+    rows: int = 256,
+    show_pbar: bool = True,
+) -> np.ndarray:
+    """:func:`denoise` computed strip by strip, with a progress bar and memory bounded by the strip size.
+
+    Each strip of ``rows`` rows is denoised with :data:`STRIP_MARGIN_PX` rows of the image
+    above and below it, which are then dropped: the result equals :func:`denoise` on the
+    whole image up to float rounding, while memory grows with ``rows`` instead of the image
+    (a 4096 x 4096 image would otherwise need about 10 GB). For large user images
+    (:func:`lumbarlib.dlr.user_image.denoise_file`).
+
+    Parameters
+    ----------
+    image : ndarray, shape (ny, nx)
+        As for :func:`denoise`.
+    sigma : float
+        Noise SD (estimated once, on the whole image, by the caller).
+    strength, net, device
+        As for :func:`denoise`.
+    rows : int
+        Rows per strip (>= 8).
+    show_pbar : bool
+        Show a progress bar over the strips.
+    """
+    check_image(image)
+    check_range("rows", rows, 8, integer=True)
+    ny = image.shape[0]
+    starts = range(0, ny, rows)
+    out = np.empty(image.shape, dtype=np.float64 if image.dtype == np.float64 else np.float32)
+    for start in tqdm(starts, desc="denoising strips", unit="strip", disable=not show_pbar):
+        stop = min(ny, start + rows)
+        lo, hi = max(0, start - STRIP_MARGIN_PX), min(ny, stop + STRIP_MARGIN_PX)
+        piece = denoise(image[lo:hi], sigma=sigma, strength=strength, net=net, device=device)
+        out[start:stop] = piece[start - lo : start - lo + stop - start]
+    return out

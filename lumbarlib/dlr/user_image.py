@@ -18,7 +18,7 @@ import pydicom
 from PIL import Image, UnidentifiedImageError
 
 from lumbarlib.core.checks import ParameterError, check_range
-from lumbarlib.dlr.denoise import denoise
+from lumbarlib.dlr.denoise import denoise, denoise_in_strips
 from lumbarlib.dlr.network import DLRNet
 from lumbarlib.sim.noise import estimate_sigma
 
@@ -30,6 +30,9 @@ MAX_PIXELS = 2048 * 2048
 SECONDS_PER_MEGAPIXEL = 10.5
 GIGABYTES_PER_MEGAPIXEL = 0.6
 """Cost of the DLR on 2 CPU cores, measured on 1024^2 to 4096^2 images (11 s, 37.5 s, 457 s and 10.2 GB)."""
+
+STRIPS_ABOVE_PIXELS = 1024 * 1024
+"""Images larger than this are denoised in strips, with a progress bar and bounded memory."""
 
 
 @dataclass(frozen=True)
@@ -156,4 +159,8 @@ def denoise_file(
             f"larger max_pixels"
         )
     sigma = estimate_sigma(user.image)
-    return UserDenoised(user, denoise(user.image, sigma=sigma, strength=strength, net=net), sigma)
+    if n_pixels > STRIPS_ABOVE_PIXELS:
+        out = denoise_in_strips(user.image, sigma=sigma, strength=strength, net=net)
+    else:
+        out = denoise(user.image, sigma=sigma, strength=strength, net=net)
+    return UserDenoised(user, out, sigma)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from lumbarlib.dlr import training_data as td
-from lumbarlib.dlr.denoise import denoise, denoise_study
+from lumbarlib.dlr.denoise import denoise, denoise_in_strips, denoise_study
 from lumbarlib.dlr.evaluation import metrics_table
 from lumbarlib.dlr.network import DLRNet
 from lumbarlib.dlr.weights import load_dlr
@@ -165,3 +165,15 @@ def test_a_constant_image_comes_back_unchanged_with_no_noise_to_estimate():
     np.testing.assert_array_equal(denoise(image, net=DLRNet().eval()), image)
     flat = np.full((24, 24), 7.5, np.float32)
     np.testing.assert_allclose(denoise(flat, net=DLRNet().eval()), flat, rtol=1e-6)
+
+
+def test_strips_give_the_whole_image_result():
+    net = load_dlr()
+    truth = render_slice(typical_anatomy(), "mid", matrix_scale=0.4).signal
+    noisy = add_rician_noise(truth, 0.03 * float(truth.max()), np.random.default_rng(5))
+    whole = denoise(noisy, sigma=0.03 * float(truth.max()), net=net)
+    strips = denoise_in_strips(noisy, sigma=0.03 * float(truth.max()), net=net, rows=24, show_pbar=False)
+    assert strips.dtype == whole.dtype
+    np.testing.assert_allclose(strips, whole, rtol=0, atol=1e-5 * float(np.abs(whole).max()))
+    with pytest.raises(ValueError, match="'rows' = 4"):
+        denoise_in_strips(noisy, sigma=0.01, net=net, rows=4)
