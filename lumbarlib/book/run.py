@@ -33,6 +33,7 @@ from papermill.exceptions import PapermillExecutionError
 from tqdm.auto import tqdm
 
 from lumbarlib.book.parameters import NOTEBOOK_PARAMETERS, PROFILES, Spec, validate_run
+from lumbarlib.book.provenance import build_record
 from lumbarlib.book.tables import write_table
 from lumbarlib.core.checks import ParameterError, check_choice
 from lumbarlib.core.paths import BUILD_ENV, build_dir, repo_dir
@@ -40,6 +41,7 @@ from lumbarlib.core.paths import BUILD_ENV, build_dir, repo_dir
 BOOK_FILES = ("_config.yml", "_toc.yml", "references.bib")
 BOOK_DIRS = ("book",)
 STATUS_MARKER = "<!-- execution-times -->"
+BUILD_MARKER = "<!-- build-record -->"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # Appended to the Sphinx configuration that Jupyter Book writes, so every page works offline
 # with no JavaScript error: sphinx-thebe's launcher snippet is included twice by Jupyter Book
@@ -206,7 +208,8 @@ def write_status(runs: list[NotebookRun], src: Path, profile: str) -> None:
     lines += [f"| {r.name} | {profile} | {r.seconds:.1f} |" for r in runs]
     lines.append(f"| **total** | | **{sum(round(r.seconds, 1) for r in runs):.1f}** |")  # adds up as shown
     status = src / "book" / "status.md"
-    status.write_text(status.read_text(encoding="utf-8").replace(STATUS_MARKER, "\n".join(lines)), encoding="utf-8")
+    text = status.read_text(encoding="utf-8").replace(STATUS_MARKER, "\n".join(lines))
+    status.write_text(text.replace(BUILD_MARKER, build_record().markdown()), encoding="utf-8")
 
 
 def build_html(src: Path, html: Path, strict: bool) -> Path:
