@@ -1,0 +1,112 @@
+"""How close the virtual scanner comes to the paper's scanner, before any DLR: the acquisition fidelity scorecard.
+
+Serves the comparison of the simulation with Table 2 of :cite:`kashiwagi2022lumbar`. Three
+kinds of quantity, all ratios of mean SNR (= SI / SD_air) over the volunteers, so that the
+one number calibrated on the paper (the noise level, set from the standard fat SNR) does
+not enter them:
+
+- **contrast**: standard SI of each tissue relative to retroperitoneal fat (the same SD_air
+  divides both, so the SNR ratio is the SI ratio);
+- **double-fast / standard** per tissue: what halving NEX costs;
+- **triple-fast / standard** per tissue: what NEX 1 with compressed sensing 1.8 costs.
+
+Each cell is set beside the paper's value with a tolerance on the relative difference
+(:data:`TOLERANCES`) and marked ``pass`` or ``miss``. The double- and triple-fast ratios
+are predictions of the physics: nothing in the simulation may be fitted to them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lumbarlib.analysis.rois import ROI_TISSUES
+from lumbarlib.study.paper import PublishedTable
+
+REFERENCE_TISSUE = "fat"
+"""The tissue contrast is measured against (the paper's calibration tissue)."""
+
+TOLERANCES: dict[str, float] = {
+    "contrast": 0.25,
+    "double-fast / standard": 0.10,
+    "triple-fast / standard": 0.10,
+}
+"""Largest relative difference from the paper that still passes, per kind of quantity."""
+
+COLUMNS = ("quantity", "tissue", "paper", "simulated", "relative_difference", "tolerance", "verdict")
+"""Columns of the scorecard (``fidelity_acquisition.csv``)."""
+
+
+def mean_snr(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Mean SNR over volunteers per tissue (rows) and set (columns) of a tidy ROI table.
+
+    Parameters
+    ----------
+    tidy : DataFrame
+        One line per (volunteer, set, tissue) with an ``SNR`` column
+        (:func:`lumbarlib.analysis.measures.measure_study`); air lines are ignored.
+    """
+    missing = [c for c in ("set", "tissue", "SNR") if c not in tidy.columns]
+    if missing:
+        raise ValueError(f"parameter 'tidy': lacks column(s) {missing}")
+    rows = tidy[tidy["tissue"].isin(ROI_TISSUES)]
+    if rows.empty:
+        raise ValueError(f"parameter 'tidy': holds none of the tissues {ROI_TISSUES}")
+    return rows.pivot_table(index="tissue", columns="set", values="SNR", aggfunc="mean", sort=False)
+
+
+def fidelity_quantities(snr: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard's quantities from a (tissue x set) table of mean SNR: columns quantity, tissue, value.
+
+    Raises
+    ------
+    ValueError
+        If a set or the reference tissue is missing.
+    """
+    needed = ["standard", "double-fast", "triple-fast"]
+    missing = [s for s in needed if s not in snr.columns]
+    if missing or REFERENCE_TISSUE not in snr.index:
+        raise ValueError(f"mean SNR table lacks set(s) {missing} or the tissue {REFERENCE_TISSUE!r}")
+    rows = []
+    tissues = [t for t in ROI_TISSUES if t in snr.index]
+    for tissue in tissues:
+        if tissue != REFERENCE_TISSUE:
+            value = snr.loc[tissue, "standard"] / snr.loc[REFERENCE_TISSUE, "standard"]
+            rows.append(("contrast", tissue, value))
+    for name in ("double-fast", "triple-fast"):
+        for tissue in tissues:
+            rows.append((f"{name} / standard", tissue, snr.loc[tissue, name] / snr.loc[tissue, "standard"]))
+    return pd.DataFrame(rows, columns=["quantity", "tissue", "value"])
+
+
+def acquisition_fidelity(tidy: pd.DataFrame, published: PublishedTable) -> pd.DataFrame:
+    """The acquisition scorecard: each quantity simulated and published, its relative difference and verdict.
+
+    Parameters
+    ----------
+    tidy : DataFrame
+        The simulation's tidy ROI table (:func:`lumbarlib.analysis.measures.measure_study`).
+    published : PublishedTable
+        The paper's Table 2 (:func:`lumbarlib.study.paper.load_table2`).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`COLUMNS`, 17 rows for the paper's six tissues: five contrasts, six
+        double-fast and six triple-fast ratios.
+    """
+    values = published.values
+    paper_snr = values[values["measure"] == "SNR"].pivot_table(index="tissue", columns="set", values="mean", sort=False)
+    paper = fidelity_quantities(paper_snr).rename(columns={"value": "paper"})
+    simulated = fidelity_quantities(mean_snr(tidy)).rename(columns={"value": "simulated"})
+    card = paper.merge(simulated, on=["quantity", "tissue"], how="inner")
+    card["relative_difference"] = card["simulated"] / card["paper"] - 1.0
+    card["tolerance"] = card["quantity"].map(TOLERANCES)
+    within = np.abs(card["relative_difference"]) <= card["tolerance"]
+    card["verdict"] = np.where(within, "pass", "miss")
+    return card[list(COLUMNS)]
+
+
+def passed(card: pd.DataFrame) -> tuple[int, int]:
+    """(cells that pass, cells) of a scorecard."""
+    return int((card["verdict"] == "pass").sum()), len(card)

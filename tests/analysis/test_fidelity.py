@@ -1,0 +1,57 @@
+"""The acquisition scorecard: the paper against itself passes every cell; a shifted number misses by its shift."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lumbarlib.analysis.fidelity import TOLERANCES, acquisition_fidelity, mean_snr, passed
+from lumbarlib.study.paper import load_table2
+
+
+def paper_as_tidy(scale: dict[tuple[str, str], float] | None = None) -> pd.DataFrame:
+    """Table 2's SNR means as a tidy ROI table of two volunteers (means kept), optionally scaled per cell."""
+    values = load_table2().values
+    snr = values[(values["measure"] == "SNR") & values["set"].isin(["standard", "double-fast", "triple-fast"])]
+    rows = []
+    for row in snr.itertuples():
+        factor = (scale or {}).get((row.set, row.tissue), 1.0)
+        for volunteer, wobble in ((1, 0.9), (2, 1.1)):
+            rows.append(
+                {"volunteer": volunteer, "set": row.set, "tissue": row.tissue, "SNR": row.mean * factor * wobble}
+            )
+    rows += [{"volunteer": 1, "set": "standard", "tissue": "air", "SNR": np.nan}]
+    return pd.DataFrame(rows)
+
+
+def test_the_paper_against_itself_passes_all_17_cells():
+    card = acquisition_fidelity(paper_as_tidy(), load_table2())
+    assert len(card) == 17 and passed(card) == (17, 17)
+    np.testing.assert_allclose(card["relative_difference"], 0.0, atol=1e-12)
+    contrast = card[card["quantity"] == "contrast"].set_index("tissue")["paper"]
+    assert contrast["csf"] == pytest.approx(140.8 / 111.3) and contrast["muscle"] == pytest.approx(16.6 / 111.3)
+
+
+def test_a_shift_beyond_the_tolerance_misses_and_within_it_passes():
+    shifted = paper_as_tidy({("triple-fast", "disc"): 1.15, ("double-fast", "cord"): 1.05})
+    card = acquisition_fidelity(shifted, load_table2()).set_index(["quantity", "tissue"])
+    assert card.loc[("triple-fast / standard", "disc"), "verdict"] == "miss"
+    assert card.loc[("triple-fast / standard", "disc"), "relative_difference"] == pytest.approx(0.15)
+    assert card.loc[("double-fast / standard", "cord"), "verdict"] == "pass"
+    assert passed(card.reset_index()) == (16, 17)
+
+
+def test_contrast_has_the_wider_tolerance():
+    assert TOLERANCES["contrast"] == 0.25 and TOLERANCES["triple-fast / standard"] == 0.10
+    card = acquisition_fidelity(paper_as_tidy({("standard", "csf"): 1.2}), load_table2()).set_index(
+        ["quantity", "tissue"]
+    )
+    assert card.loc[("contrast", "csf"), "verdict"] == "pass"
+    # the same 20 % in the standard CSF moves both CSF ratios by -1/6: those miss
+    assert card.loc[("double-fast / standard", "csf"), "verdict"] == "miss"
+
+
+def test_bad_tables_are_named():
+    with pytest.raises(ValueError, match=r"'tidy': lacks column\(s\) \['SNR'\]"):
+        mean_snr(pd.DataFrame({"set": ["standard"], "tissue": ["fat"]}))
+    with pytest.raises(ValueError, match="lacks set"):
+        acquisition_fidelity(paper_as_tidy().query("set != 'triple-fast'"), load_table2())
