@@ -445,7 +445,7 @@ def test_the_shipped_manifest_is_the_data_folders_and_seeds_a_download(tmp_path,
     if shared.is_file():
         assert mri_data.shipped_manifest().read_bytes() == shared.read_bytes()
     fetched = []
-    monkeypatch.setattr(md, "_fetch", lambda entry, target, timeout: fetched.append(entry.file))
+    monkeypatch.setattr(mri_data, "_fetch", lambda entry, target, timeout: fetched.append(entry.file))
     mri_data.download(tmp_path / "new")
     assert (tmp_path / "new" / mri_data.MANIFEST).read_bytes() == mri_data.shipped_manifest().read_bytes()
     assert len(fetched) == len(mri_data.read_manifest(tmp_path / "new")) > 100
