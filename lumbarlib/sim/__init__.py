@@ -2,6 +2,6 @@
 
 Structure names and label helpers (``labels``), tissue properties and the TSE signal
 (``tissues``), anatomy (``anatomy``), the lumbar phantom's rendering (``phantom``), the
-knee phantom, the cohort, coils, k-space, noise, sampling, compressed sensing and the
-acquisition of the three protocols.
+knee phantom, the cohort, coils, k-space, noise, sampling, compressed sensing, the
+acquisition of the three protocols, and the calibration ledger of every free number (``ledger``).
 """

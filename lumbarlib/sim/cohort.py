@@ -38,28 +38,37 @@ def _normal(rng: np.random.Generator, mean: float, sd: float, low: float, high: 
     return float(np.clip(rng.normal(mean, sd), low, high))
 
 
-def draw_anatomy(rng: np.random.Generator) -> Anatomy:
-    """One volunteer: every feature drawn from a normal distribution (clipped to a plausible range).
+VARIATION: dict[str, tuple[float, float, float, float]] = {
+    "body_ap_mm": (215.0, 15.0, 180.0, 245.0),
+    "back_fat_mm": (16.0, 5.0, 6.0, 35.0),
+    "front_fat_mm": (20.0, 7.0, 6.0, 45.0),
+    "lordosis_scale": (1.0, 0.15, 0.6, 1.4),
+    "vertebra_height_scale": (1.0, 0.04, 0.9, 1.1),
+    "disc_height_scale": (1.0, 0.10, 0.75, 1.25),
+    "canal_ap_mm": (16.0, 1.2, 13.0, 19.0),
+    "conus_shift_mm": (0.0, 8.0, -20.0, 20.0),
+    "marrow_fat_fraction": (0.40, 0.06, 0.2, 0.6),
+    "position_mm": (0.0, 5.0, -12.0, 12.0),
+}
+"""Anatomy field -> (mean, SD, low, high) of the normal it is drawn from, clipped to [low, high].
 
-    Means and SDs are those of healthy adult men: abdominal sagittal diameter about
-    215 +- 15 mm at L3, subcutaneous fat 16 +- 5 mm (back) and 20 +- 7 mm (front),
-    lordosis +-15 %, vertebral heights +-4 %, disc heights +-10 %, lumbar canal
-    16 +- 1.2 mm, conus tip within about a vertebral level of L1-L2 (+-8 mm), vertebral
-    marrow fat fraction 0.40 +- 0.06 (age 24-57), positioning +-5 mm, tissue proton
-    densities +-4 %.
-    """
+Means and SDs are those of healthy adult men: abdominal sagittal diameter about 215 +- 15 mm
+at L3, subcutaneous fat 16 +- 5 mm (back) and 20 +- 7 mm (front), lordosis +-15 %, vertebral
+heights +-4 %, disc heights +-10 %, lumbar canal 16 +- 1.2 mm, conus tip within about a
+vertebral level of L1-L2 (+-8 mm), vertebral marrow fat fraction 0.40 +- 0.06 (age 24-57),
+positioning +-5 mm. The draws are made in this order.
+"""
+
+TISSUE_VARIATION = (1.0, 0.04, 0.9, 1.1)
+"""(mean, SD, low, high) of each varied tissue's proton-density factor: +-4 % biological variation."""
+
+
+def draw_anatomy(rng: np.random.Generator) -> Anatomy:
+    """One volunteer: every feature of :data:`VARIATION` drawn from its clipped normal, then the tissue factors."""
+    fields = {name: _normal(rng, *spec) for name, spec in VARIATION.items()}
     return Anatomy(
-        body_ap_mm=_normal(rng, 215.0, 15.0, 180.0, 245.0),
-        back_fat_mm=_normal(rng, 16.0, 5.0, 6.0, 35.0),
-        front_fat_mm=_normal(rng, 20.0, 7.0, 6.0, 45.0),
-        lordosis_scale=_normal(rng, 1.0, 0.15, 0.6, 1.4),
-        vertebra_height_scale=_normal(rng, 1.0, 0.04, 0.9, 1.1),
-        disc_height_scale=_normal(rng, 1.0, 0.10, 0.75, 1.25),
-        canal_ap_mm=_normal(rng, 16.0, 1.2, 13.0, 19.0),
-        conus_shift_mm=_normal(rng, 0.0, 8.0, -20.0, 20.0),
-        marrow_fat_fraction=_normal(rng, 0.40, 0.06, 0.2, 0.6),
-        position_mm=_normal(rng, 0.0, 5.0, -12.0, 12.0),
-        tissue_scale={name: _normal(rng, 1.0, 0.04, 0.9, 1.1) for name in _VARIED_TISSUES},
+        **fields,
+        tissue_scale={name: _normal(rng, *TISSUE_VARIATION) for name in _VARIED_TISSUES},
         texture_seed=int(rng.integers(2**31)),
     )
 
