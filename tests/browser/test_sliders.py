@@ -96,7 +96,8 @@ def book_slider_pages() -> list[Path]:
     return sorted(
         p
         for p in html.rglob("*.html")
-        if "_static" not in p.parts and "lumbar-static-slider" in p.read_text(encoding="utf-8", errors="ignore")
+        if "_static" not in p.parts
+        and '<figure class="lumbar-static-slider' in p.read_text(encoding="utf-8", errors="ignore")
     )
 
 
