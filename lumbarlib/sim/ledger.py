@@ -34,15 +34,18 @@ def _default(function: object, name: str) -> object:
 
 
 def tissue_rows() -> list[tuple]:
-    """Proton density and 1.5 T relaxation times of every tissue, with the source kept beside each."""
-    rows = []
-    for name, tissue in TISSUE_PROPERTIES.items():
-        rows += [
-            ("tissue", f"{name}: proton density", tissue.pd, "relative to water", tissue.source, NOT_CALIBRATED),
-            ("tissue", f"{name}: T1", tissue.t1_ms, "ms", tissue.source, NOT_CALIBRATED),
-            ("tissue", f"{name}: T2 (apparent, TSE)", tissue.t2_ms, "ms", tissue.source, NOT_CALIBRATED),
-        ]
-    return rows
+    """Proton density, T1 and apparent TSE T2 of every tissue at 1.5 T, one row each, with the source kept beside it."""
+    return [
+        (
+            "tissue",
+            name,
+            f"{tissue.pd:g} / {tissue.t1_ms:g} / {tissue.t2_ms:g}",
+            "PD (water = 1) / T1 ms / T2 ms",
+            tissue.source,
+            NOT_CALIBRATED,
+        )
+        for name, tissue in TISSUE_PROPERTIES.items()
+    ]
 
 
 def protocol_rows() -> list[tuple]:
