@@ -215,3 +215,60 @@ def draw_study_design(
     ax.text(1.4, -0.75, "acquired protocol", ha="center", fontsize=10, weight="bold")
     ax.text(5.0, -0.75, "image set (DLR: dashed)", ha="center", fontsize=10, weight="bold")
     ax.text(7.4, -0.75, "Wilcoxon comparisons", ha="center", fontsize=10, weight="bold")
+
+
+def draw_dlr_architecture(ax: Axes, *, n_blocks: int, n_high: int, size: int = 7) -> None:
+    """Block diagram of the DLR (paper Fig. 1): feature extraction, the two paths, image generation.
+
+    Parameters
+    ----------
+    ax : Axes
+        Where to draw (axes are switched off).
+    n_blocks : int
+        Convolution + shrinkage blocks of the feature-conversion layer (the paper: 22).
+    n_high : int
+        High-frequency DCT components (the paper: 48 of 49).
+    size : int
+        Side of the DCT block (the paper: 7).
+    """
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 4)
+    ax.axis("off")
+    box = {"boxstyle": "round,pad=0.5", "linewidth": 1.3}
+    fixed = {**box, "facecolor": "#dbe9f6", "edgecolor": "#2b6ca3"}
+    learned = {**box, "facecolor": "#fde7c8", "edgecolor": "#c26d00"}
+    plain = {**box, "facecolor": "#eeeeee", "edgecolor": "#555555"}
+    specs = {
+        "input": (0.55, 2.0, "noisy\nimage", plain),
+        "dct": (2.1, 2.0, f"{size}x{size} DCT\n{size * size} components\n(fixed)", fixed),
+        "shrink": (3.9, 0.9, f"soft shrinkage\n{n_high} components", learned),
+        "convert": (6.0, 0.9, f"[3x3 conv {n_high}->{n_high}\n+ soft shrinkage]\nx {n_blocks}", learned),
+        "dc": (5.0, 3.3, "zero-frequency component:\ncollateral path, unchanged", fixed),
+        "synth": (7.9, 2.0, f"synthesis with\nthe {size}x{size} DCT\nkernel (fixed)", fixed),
+        "output": (9.45, 2.0, "denoised\nimage", plain),
+    }
+    nodes = {
+        name: ax.text(x, y, text, ha="center", va="center", fontsize=10, bbox=style)
+        for name, (x, y, text, style) in specs.items()
+    }
+    arrow = {"arrowstyle": "-|>", "color": "#333333", "linewidth": 1.3, "shrinkA": 2, "shrinkB": 2}
+    links = (
+        ("input", "dct"),
+        ("dct", "shrink"),
+        ("shrink", "convert"),
+        ("convert", "synth"),
+        ("synth", "output"),
+        ("dct", "dc"),
+        ("dc", "synth"),
+    )
+    for start, end in links:
+        ax.annotate(
+            "",
+            xy=(0.5, 0.5),
+            xycoords=nodes[end],
+            xytext=(0.5, 0.5),
+            textcoords=nodes[start],
+            arrowprops={**arrow, "patchA": nodes[start].get_bbox_patch(), "patchB": nodes[end].get_bbox_patch()},
+        )
+    for x, label in ((2.1, "feature extraction"), (5.0, "feature conversion"), (7.9, "image generation")):
+        ax.text(x, 0.0, label, ha="center", va="bottom", fontsize=10, style="italic", color="#555555")

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lumbarlib.ui.plotting import outline_window, show_image, spine_window, window
+from lumbarlib.ui.plotting import draw_dlr_architecture, outline_window, show_image, spine_window, window
 
 PIXEL_MM = (0.9375, 0.703125)
 
@@ -40,4 +40,15 @@ def test_outline_covers_the_zoomed_pixels():
     box = outline_window(ax, (slice(10, 20), slice(5, 25)), PIXEL_MM)
     assert box.get_xy() == pytest.approx((5 * PIXEL_MM[1], 10 * PIXEL_MM[0]))
     assert (box.get_width(), box.get_height()) == pytest.approx((20 * PIXEL_MM[1], 10 * PIXEL_MM[0]))
+    plt.close(fig)
+
+
+def test_the_architecture_diagram_names_the_networks_sizes():
+    fig, ax = plt.subplots()
+    draw_dlr_architecture(ax, n_blocks=22, n_high=48)
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "x 22" in texts and "48 components" in texts and "49 components" in texts
+    assert "zero-frequency" in texts
+    arrows = [c for c in ax.get_children() if type(c).__name__ == "Annotation" and c.get_text() == ""]
+    assert len(arrows) == 7
     plt.close(fig)
