@@ -9,12 +9,12 @@ import pandas as pd
 
 from lumbarlib.core.paths import tables_dir
 
-_NAME = re.compile(r"^[a-z0-9_]+$")
+_NAME = re.compile(r"[a-z0-9_]+")
 
 
 def table_path(name: str):
-    """Path of the CSV for table ``name`` (lower-case letters, digits and underscores)."""
-    if not _NAME.match(name):
+    """Path of the CSV for table ``name`` (lower-case letters, digits and underscores, nothing else)."""
+    if not _NAME.fullmatch(name):
         raise ValueError(f"table name {name!r}: must be lower-case letters, digits and underscores")
     return tables_dir() / f"{name}.csv"
 

@@ -8,19 +8,24 @@ A score table has one line per (reader, volunteer, set, criterion) with the colu
 :data:`COLUMNS`; ``time`` is the ISO-8601 moment the answer was given (empty for the
 virtual readers, which have no clock). :func:`read_scores` checks every line of a CSV and
 names the file, the line and the problem of the first bad one; :class:`AnswerLog` is the
-append-only file the reader app writes, one answer at a time, flushed and synced to disk.
+append-only file the reader app writes, one image (all six answers) at a time, under a lock,
+flushed and synced to disk.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
+import fcntl
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from time import monotonic, sleep
 
 import pandas as pd
 
@@ -62,12 +67,29 @@ COLUMNS: tuple[str, ...] = ("reader", "volunteer", "set", "criterion", "score", 
 KEY: tuple[str, ...] = ("reader", "volunteer", "set", "criterion")
 """Columns that identify one score; a table holds each key once."""
 
-READER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
-"""A reader id: letters, digits, ``_`` and ``-`` (it names the reader's answer file)."""
+READER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+"""A reader id: letters, digits, ``_`` and ``-`` (it names the reader's answer file); use ``fullmatch``."""
+
+MAX_VOLUNTEER = 10_000
+"""Largest volunteer number a score file may hold (volunteers are numbered from 1)."""
+
+LOCK_TIMEOUT_S = 10.0
+"""How long :class:`AnswerLog` waits for another process to release a reader's lock."""
+
+HEADER = ",".join(COLUMNS) + "\n"
+"""First line of every score file."""
 
 
 class ScoreFileError(ValueError):
     """A score table breaks a rule; the message names the source, the line and the problem."""
+
+
+class AlreadyAnswered(ScoreFileError):
+    """The image already has answers on file (saved by another tab or window of the same reader)."""
+
+
+class AnswerLogBusy(TimeoutError):
+    """Another process held a reader's lock for longer than :data:`LOCK_TIMEOUT_S`."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +109,7 @@ class Score:
 
 def check_reader_id(reader_id: str) -> None:
     """Raise ``ValueError`` unless ``reader_id`` matches :data:`READER_ID`."""
-    if not isinstance(reader_id, str) or not READER_ID.match(reader_id):
+    if not isinstance(reader_id, str) or not READER_ID.fullmatch(reader_id):
         raise ValueError(
             f"parameter 'reader_id' = {reader_id!r}: must be 1-40 letters, digits, '_' or '-', "
             "starting with a letter or digit"
@@ -95,8 +117,9 @@ def check_reader_id(reader_id: str) -> None:
 
 
 def _parse_int(text: str) -> int | None:
+    """The integer ``text`` spells (at most 18 digits, so it fits an int64), or None."""
     text = text.strip()
-    return int(text) if re.fullmatch(r"[+-]?\d+", text) else None
+    return int(text) if re.fullmatch(r"[+-]?\d{1,18}", text) else None
 
 
 def parse_record(fields: Mapping[str, object]) -> Score:
@@ -108,11 +131,14 @@ def parse_record(fields: Mapping[str, object]) -> Score:
         Naming the column, the value and what is allowed (without the line: the caller adds it).
     """
     reader = str(fields["reader"]).strip()
-    if not READER_ID.match(reader):
+    if not READER_ID.fullmatch(reader):
         raise ValueError(f"reader {reader!r} is not 1-40 letters, digits, '_' or '-'")
     volunteer = _parse_int(str(fields["volunteer"]))
-    if volunteer is None or volunteer < 1:
-        raise ValueError(f"volunteer {fields['volunteer']!r} is not an integer >= 1 (volunteers are numbered from 1)")
+    if volunteer is None or not 1 <= volunteer <= MAX_VOLUNTEER:
+        raise ValueError(
+            f"volunteer {fields['volunteer']!r} is not an integer >= 1 and <= {MAX_VOLUNTEER} "
+            "(volunteers are numbered from 1)"
+        )
     set_name = str(fields["set"]).strip()
     if set_name not in SET_NAMES:
         raise ValueError(f"set {set_name!r} is not one of {', '.join(SET_NAMES)}")
@@ -181,10 +207,11 @@ def validate_scores(table: pd.DataFrame, *, source: str = "score table") -> pd.D
 def read_scores(path: Path | str) -> pd.DataFrame:
     """Read and check a score CSV (header :data:`COLUMNS`, one score a line).
 
-    Rules: every score is an integer 1-5; sets come from :data:`~lumbarlib.study.design.SET_NAMES`
-    and criteria from :data:`CRITERIA`; volunteers are integers >= 1 (numbered from 1, as in
-    every table of the book); reader ids follow :data:`READER_ID`; ``time`` is empty or
-    ISO-8601; no (reader, volunteer, set, criterion) appears twice.
+    Rules: the file is UTF-8 text; every score is an integer 1-5; sets come from
+    :data:`~lumbarlib.study.design.SET_NAMES` and criteria from :data:`CRITERIA`; volunteers are
+    integers from 1 to :data:`MAX_VOLUNTEER` (numbered from 1, as in every table of the book);
+    reader ids follow :data:`READER_ID`; ``time`` is empty or ISO-8601; no (reader, volunteer,
+    set, criterion) appears twice.
 
     Raises
     ------
@@ -192,15 +219,30 @@ def read_scores(path: Path | str) -> pd.DataFrame:
         For the first bad line: ``"<path>, line <n>: <problem>"`` (the header is line 1).
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    return _parse_text(text, str(path))
+    return to_frame(_parse_scores(_decode(path.read_bytes(), str(path)), str(path)))
 
 
-def _parse_text(text: str, source: str) -> pd.DataFrame:
-    lines = text.splitlines()
-    if not lines or [h.strip() for h in lines[0].split(",")] != list(COLUMNS):
-        header = lines[0] if lines else ""
-        raise ScoreFileError(f"{source}, line 1: header {header!r} is not {','.join(COLUMNS)}")
+def _decode(raw: bytes, source: str) -> str:
+    """``raw`` as UTF-8 text; a byte that is not UTF-8 raises :class:`ScoreFileError` naming its line."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise ScoreFileError(
+            f"{source}, line {line}: byte {raw[err.start]:#04x} is not UTF-8 text; score files must be saved as UTF-8"
+        ) from None
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text``, split at newlines only (a final carriage return dropped)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def _parse_scores(text: str, source: str) -> list[Score]:
+    """Check the text of a score file line by line; the first problem raises :class:`ScoreFileError`."""
+    lines = _lines(text)
+    if [h.strip() for h in lines[0].split(",")] != list(COLUMNS):
+        raise ScoreFileError(f"{source}, line 1: header {lines[0]!r} is not {','.join(COLUMNS)}")
 
     def records():
         for number, line in enumerate(lines[1:], start=2):
@@ -213,7 +255,7 @@ def _parse_text(text: str, source: str) -> pd.DataFrame:
                 )
             yield number, dict(zip(COLUMNS, fields))
 
-    return to_frame(_check_records(records(), source, "line"))
+    return _check_records(records(), source, "line")
 
 
 @dataclass(frozen=True)
@@ -289,14 +331,78 @@ def _csv_lines(frame: pd.DataFrame, *, header: bool) -> str:
     return buffer.getvalue()
 
 
-class AnswerLog:
-    """One reader's answers: an append-only score CSV, synced to disk after every answer.
+def _write_all(handle: io.RawIOBase, data: bytes) -> None:
+    """Write ``data`` to an unbuffered file; a short write (a filling disk) goes on with the rest."""
+    view = memoryview(data)
+    while view:
+        written = handle.write(view)
+        if not written:
+            raise OSError(errno.ENOSPC, "the disk took no more bytes", getattr(handle, "name", None))
+        view = view[written:]
 
-    Opening an existing file reads and checks it, so a reader whose page closed or whose
-    kernel died resumes with everything entered. Only an interrupted write can leave a
-    last line without its newline; that partial line was never confirmed to the reader
-    and is cut off (:attr:`repaired` says so). Any other bad line raises
-    :class:`ScoreFileError`.
+
+def _acquire(handle: io.IOBase, path: Path) -> None:
+    """Take the exclusive ``flock`` of an open lock file, waiting up to :data:`LOCK_TIMEOUT_S`."""
+    deadline = monotonic() + LOCK_TIMEOUT_S
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if monotonic() > deadline:
+                raise AnswerLogBusy(
+                    f"{path}: held by another process for more than {LOCK_TIMEOUT_S} s "
+                    "(the same reader's answers are being saved in another tab or window)"
+                ) from None
+            sleep(0.005)
+
+
+def _unconfirmed_count(scores: list[Score]) -> int:
+    """How many of the last scores form an image block that leaves its image without every criterion.
+
+    Each append writes one image's answers as a block that completes the image, so a last
+    block after which the image still lacks a criterion is an append that never finished.
+    """
+    if not scores:
+        return 0
+    image = (scores[-1].volunteer, scores[-1].set)
+    run = next((k for k, s in enumerate(reversed(scores)) if (s.volunteer, s.set) != image), len(scores))
+    on_file = {s.criterion for s in scores if (s.volunteer, s.set) == image}
+    return 0 if on_file == set(CRITERIA) else run
+
+
+def _start_of_last_lines(text: str, count: int) -> int:
+    """Index in ``text`` (which ends with a newline) where its last ``count`` non-blank lines begin."""
+    end = len(text)
+    for line in reversed(text.split("\n")[:-1]):
+        if count == 0:
+            break
+        end -= len(line) + 1
+        count -= bool(line.strip())
+    return end
+
+
+class AnswerLog:
+    """One reader's answers: an append-only score CSV, one block of lines per confirmed image.
+
+    Every :meth:`append` writes the answers of one image in a single write, flushed and synced
+    before it returns; only then is the image confirmed to the reader. Opening the file and
+    every append happen under an exclusive lock of the reader (:attr:`lock_path`), and each
+    append first re-reads the file, so two tabs or kernels of the same reader never write the
+    same answer twice: the second is refused with :class:`AlreadyAnswered`.
+
+    Before reading, the tail of the file is checked and repaired (on open and before every
+    append): a complete, valid last line without its newline gets the newline; a last line
+    that does not parse, then a last block of lines that leaves its image without all criteria
+    (an append that was interrupted, never confirmed), are cut off and kept in
+    :attr:`unconfirmed_path`, so nothing entered is deleted (:attr:`repaired` says so). An
+    image left partly scored earlier in the file (an older file, or a hand edit) stays: only
+    its missing criteria are asked for. Any other bad line raises :class:`ScoreFileError`.
+
+    The lock is ``fcntl.flock`` of the standard library rather than the ``filelock`` package:
+    no extra dependency, and the kernel drops the lock when the holding process dies, so a
+    crashed kernel never leaves a stale lock that locks the reader out. It needs a POSIX
+    system (Linux, macOS), where the app is served.
 
     Parameters
     ----------
@@ -304,42 +410,88 @@ class AnswerLog:
         The CSV file; its folder is created if needed.
     reader_id : str
         The reader; every line of the file must carry it.
+
+    Raises
+    ------
+    ScoreFileError
+        A bad line, or answers of another reader, in the file.
+    AnswerLogBusy
+        Another process held the reader's lock for more than :data:`LOCK_TIMEOUT_S`.
+    OSError
+        The folder or the file cannot be created, read or written.
     """
 
     def __init__(self, path: Path | str, reader_id: str) -> None:
         check_reader_id(reader_id)
         self.path = Path(path)
         self.reader_id = reader_id
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.unconfirmed_path = self.path.with_name(self.path.name + ".unconfirmed")
         self.repaired = False
+        self._scores: list[Score] = []
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            self._write(",".join(COLUMNS) + "\n", mode="w")
-        self._repair_torn_tail()
-        self._scores = list(self._read())
+        with self._locked():
+            self._refresh()
 
-    def _write(self, text: str, *, mode: str) -> None:
-        with open(self.path, mode, encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the reader's exclusive lock; closing the lock file releases it."""
+        with open(self.lock_path, "ab") as handle:
+            _acquire(handle, self.lock_path)
+            yield
+
+    def _refresh(self) -> None:
+        """Repair the file's tail and read what is on disk into memory (call under the lock)."""
+        text = _decode(self.path.read_bytes() if self.path.exists() else b"", str(self.path))
+        head = text[: text.rfind("\n") + 1]
+        if head != text and self._parses(text + "\n"):
+            self._append_bytes(b"\n")
+            text = head = text + "\n"
+        scores = self._parse(head) if head else []
+        unconfirmed = _unconfirmed_count(scores)
+        keep = _start_of_last_lines(head, unconfirmed)
+        if keep < len(text):
+            self._set_aside(text[keep:], len(text[:keep].encode("utf-8")))
+        if keep == 0:
+            self._append_bytes(HEADER.encode("utf-8"))
+        self._scores = scores[: len(scores) - unconfirmed]
+
+    def _parse(self, text: str) -> list[Score]:
+        scores = _parse_scores(text, str(self.path))
+        others = sorted({s.reader for s in scores} - {self.reader_id})
+        if others:
+            raise ScoreFileError(f"{self.path}: holds answers of reader(s) {others}, not only {self.reader_id!r}")
+        return scores
+
+    def _parses(self, text: str) -> bool:
+        try:
+            self._parse(text)
+        except ScoreFileError:
+            return False
+        return True
+
+    def _set_aside(self, cut: str, keep_bytes: int) -> None:
+        """Keep ``cut`` (unconfirmed lines) in :attr:`unconfirmed_path`, then cut the file to ``keep_bytes``."""
+        with open(self.unconfirmed_path, "ab", buffering=0) as handle:
+            _write_all(handle, (cut if cut.endswith("\n") else cut + "\n").encode("utf-8"))
             os.fsync(handle.fileno())
-
-    def _repair_torn_tail(self) -> None:
-        raw = self.path.read_bytes()
-        if raw.endswith(b"\n"):
-            return
         with open(self.path, "r+b") as handle:
-            handle.truncate(raw.rfind(b"\n") + 1)
-            handle.flush()
+            handle.truncate(keep_bytes)
             os.fsync(handle.fileno())
         self.repaired = True
 
-    def _read(self) -> Iterable[Score]:
-        frame = read_scores(self.path)
-        others = sorted(set(frame["reader"]) - {self.reader_id})
-        if others:
-            raise ScoreFileError(f"{self.path}: holds answers of reader(s) {others}, not only {self.reader_id!r}")
-        for row in frame.itertuples(index=False):
-            yield Score(row.reader, int(row.volunteer), row.set, row.criterion, int(row.score), row.time)
+    def _append_bytes(self, data: bytes) -> None:
+        """Append ``data`` in one write, synced; if that fails, cut the file back to its old end and re-raise."""
+        with open(self.path, "ab", buffering=0) as handle:
+            size = handle.seek(0, os.SEEK_END)
+            try:
+                _write_all(handle, data)
+                os.fsync(handle.fileno())
+            except OSError:
+                with contextlib.suppress(OSError):  # what is left is repaired before the next append
+                    handle.truncate(size)
+                    os.fsync(handle.fileno())
+                raise
 
     @property
     def scores(self) -> pd.DataFrame:
@@ -353,35 +505,52 @@ class AnswerLog:
     def append(self, volunteer: int, set_name: str, scores: Mapping[str, int], *, time: str | None = None) -> None:
         """Record the scores of one image in one write, flushed and synced before returning.
 
+        Under the reader's lock the file is repaired and re-read first, so answers saved
+        meanwhile by another tab or window of the same reader are seen and never repeated.
+
         Parameters
         ----------
         volunteer, set_name : int, str
             The image scored.
         scores : mapping criterion -> int
-            New scores (criteria already on file for this image are refused).
+            The scores of every criterion of the image not yet on file.
         time : str, optional
-            ISO-8601 time of the answer (default: now, UTC).
+            ISO-8601 time of the answer (default: now, local time with its offset).
 
         Raises
         ------
+        AlreadyAnswered
+            A criterion of the image is already on file (perhaps saved in another tab).
         ScoreFileError
-            A bad score, an unknown criterion or set, or a criterion already answered;
-            nothing is written then.
+            A bad score, an unknown criterion or set, or a criterion of the image left
+            unscored; nothing is written then.
+        OSError
+            The write failed (a full disk, say); the file is cut back to where it was.
         """
         stamp = time if time is not None else datetime.now().astimezone().isoformat(timespec="seconds")
-        new = [
-            {
-                "reader": self.reader_id,
-                "volunteer": volunteer,
-                "set": set_name,
-                "criterion": c,
-                "score": s,
-                "time": stamp,
-            }
-            for c, s in scores.items()
-        ]
-        combined = [asdict(s) for s in self._scores] + new
-        records = enumerate(combined, start=1)
-        checked = _check_records(records, str(self.path), "answer")
-        self._write(_csv_lines(to_frame(checked[len(self._scores) :]), header=False), mode="a")
-        self._scores = checked
+        with self._locked():
+            self._refresh()
+            new = self._block(volunteer, set_name, scores, stamp)
+            self._append_bytes(_csv_lines(to_frame(new), header=False).encode("utf-8"))
+            self._scores += new
+
+    def _block(self, volunteer: int, set_name: str, scores: Mapping[str, int], stamp: str) -> list[Score]:
+        """The checked new lines of one image: they must complete it and repeat nothing on file."""
+        done = self.answered(volunteer, set_name)
+        again = sorted(set(scores) & set(done))
+        if again:
+            raise AlreadyAnswered(
+                f"{self.path}: volunteer {volunteer}, set {set_name!r} already has {again} on file "
+                "(saved earlier, perhaps in another tab or window); nothing was written"
+            )
+        fields = {"reader": self.reader_id, "volunteer": volunteer, "set": set_name, "time": stamp}
+        combined = [asdict(s) for s in self._scores]
+        combined += [{**fields, "criterion": c, "score": s} for c, s in scores.items()]
+        new = _check_records(enumerate(combined, start=1), str(self.path), "answer")[len(self._scores) :]
+        missing = [c for c in CRITERIA if c not in done and c not in scores]
+        if missing:
+            raise ScoreFileError(
+                f"{self.path}: parameter 'scores' for volunteer {volunteer}, set {set_name!r} lacks {missing}; "
+                "an image is saved with all its criteria at once"
+            )
+        return new

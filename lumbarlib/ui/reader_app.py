@@ -5,10 +5,12 @@ as a classroom exercise: the standard image of a volunteer beside a test image o
 volunteer and slice (one of the five sets, the standard itself included), in a random
 order seeded per reader, with the set names hidden and one window/level for both. The
 reader scores six criteria on the paper's five-point scale; each image's scores are
-appended to the reader's CSV and synced to disk before the next image shows
-(:class:`lumbarlib.readers.scores.AnswerLog`), so closing the page or losing the kernel loses
-nothing: the same reader id resumes at the first image not fully scored. When all images
-are scored the app shows the reader's mean scores beside those of the other readers.
+appended to the reader's CSV in one write, under the reader's lock, and synced to disk before
+the next image shows (:class:`lumbarlib.readers.scores.AnswerLog`), so closing the page or
+losing the kernel loses nothing: the same reader id resumes at the first image not fully
+scored. A save or a start that fails says why and what to do, and the answers stay selected
+so the reader can save again. When all images are scored the app shows the reader's mean
+scores beside those of the other readers.
 
 Served with ``voila notebooks/reader_app.ipynb``; the images file and the answers folder
 come from the arguments of :func:`build_app` or from the environment variables
@@ -17,6 +19,7 @@ come from the arguments of :func:`build_app` or from the environment variables
 
 from __future__ import annotations
 
+import errno
 import html
 import io
 import os
@@ -42,7 +45,9 @@ from lumbarlib.readers.scores import (
     CRITERIA,
     CRITERION_LABELS,
     SCALE,
+    AlreadyAnswered,
     AnswerLog,
+    AnswerLogBusy,
     ScoreFileError,
     check_reader_id,
     read_scores,
@@ -62,6 +67,18 @@ ENV_SEED = "LUMBARLIB_READER_SEED"
 """Seed of the presentation order (default 0); each reader's order also depends on their id."""
 
 SLICE_TITLES = {"mid": "midsagittal", "para": "right paramedian"}
+
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
+"""Error numbers of a full disk or an exhausted quota."""
+
+FOLDER_PROBLEMS = {
+    errno.EACCES: "may not be written to",
+    errno.EPERM: "may not be written to",
+    errno.EROFS: "is on a read-only disk",
+    errno.EEXIST: "is blocked: a file stands where a folder should be",
+    errno.ENOTDIR: "is blocked: a file stands where a folder should be",
+}
+"""How a reader is told why the answers folder cannot be used, by error number."""
 
 
 @dataclass(frozen=True)
@@ -136,12 +153,16 @@ class ReadingSession:
         return sum(not self.pending(item) for item in self.items)
 
     def record(self, item: Item, scores: Mapping[str, int]) -> None:
-        """Append the scores of ``item``'s pending criteria (synced to disk before returning).
+        """Append the scores of ``item``'s pending criteria in one write (synced to disk before returning).
 
         Raises
         ------
         ValueError
             If ``scores`` lacks a pending criterion or a score is not 1-5; nothing is written.
+        AlreadyAnswered
+            If another tab or window of the reader saved ``item`` meanwhile; nothing is written.
+        OSError
+            If the answer file cannot be written (a full disk, say); nothing is kept on file.
         """
         if item not in self.items:
             raise ValueError(f"{item!r} is not in this reader's order")
@@ -163,6 +184,51 @@ class ReadingSession:
                 skipped.append(str(err))
         frames = [f for f in frames if not f.empty]
         return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), skipped
+
+
+def failure_text(err: Exception, answers_dir: Path, *, again: str) -> str:
+    """What went wrong, in words for a reader, and what to do (HTML); ``again`` names the button to press then.
+
+    Parameters
+    ----------
+    err : Exception
+        What the start or the save raised: a ``ValueError`` (a bad reader id, a bad answer file)
+        or an ``OSError`` (a full disk, a folder the app may not write, another tab holding the lock).
+    answers_dir : Path
+        The answers folder, named in the text.
+    again : str
+        The label of the button to press once the problem is solved.
+    """
+    if isinstance(err, AnswerLogBusy):
+        return f"Your reading is being saved in another tab or window. Close the other one, then press {again} again."
+    if isinstance(err, ScoreFileError):
+        return (
+            f"Your answer file cannot be read, and nothing in it was changed: {html.escape(str(err))}. "
+            "Ask the teacher to look at the file."
+        )
+    if isinstance(err, OSError):
+        return _disk_failure_text(err, answers_dir, again=again)
+    return html.escape(str(err))
+
+
+def _disk_failure_text(err: OSError, answers_dir: Path, *, again: str) -> str:
+    """:func:`failure_text` of an error of the disk: a full disk, or a folder that cannot be used."""
+    detail = html.escape(f"{err.strerror or err}" + (f": {err.filename}" if err.filename else ""))
+    if err.errno in FULL_DISK:
+        return (
+            f"The disk is full, so nothing was saved ({detail}). "
+            f"Free some disk space, or ask the teacher to, then press {again} again."
+        )
+    what = FOLDER_PROBLEMS.get(err.errno, "cannot be used")
+    return (
+        f"The answers folder {html.escape(str(answers_dir))} {what} ({detail}). Ask the teacher to fix it, "
+        f"or to start the app with another folder in {ENV_ANSWERS}; then press {again} again."
+    )
+
+
+def problem_html(text: str) -> str:
+    """A message in the app's error style (``text`` is HTML, already escaped)."""
+    return f"<p style='color:#b00'>{text}</p>"
 
 
 def render_pair(
@@ -316,10 +382,15 @@ class ReaderApp:
         reader_id = self.reader_box.value.strip()
         try:
             self.session = ReadingSession(self.study, reader_id, self.answers_dir, seed=self.seed)
-        except ValueError as err:
-            self.message.value = f"<p style='color:#b00'>{html.escape(str(err))}</p>"
+        except (ValueError, OSError) as err:
+            self.message.value = problem_html(failure_text(err, self.answers_dir, again="Start or resume"))
             return
-        note = " (an unfinished last answer was discarded)" if self.session.log.repaired else ""
+        note = (
+            f" (answers of an image that was not completely saved were set aside in "
+            f"{html.escape(str(self.session.log.unconfirmed_path))}; that image comes again)"
+            if self.session.log.repaired
+            else ""
+        )
         self.message.value = (
             f"<p>Reader <b>{html.escape(reader_id)}</b>: {self.session.n_done} of {self.session.total} "
             f"images scored{note}. Answers are kept in {html.escape(str(self.session.log.path))}.</p>"
@@ -384,12 +455,25 @@ class ReaderApp:
         self.save_button.disabled = self.item is None or any(c.value is None for c in self.choices.values())
 
     def _save(self, _=None) -> None:
-        assert self.session is not None and self.item is not None
+        if self.session is None or self.item is None or any(c.value is None for c in self.choices.values()):
+            return  # a click that arrived after the reading moved on
+        label = self.item.label(self.session.total)
         scores = {c: int(choice.value) for c, choice in self.choices.items()}
-        self.session.record(self.item, scores)
+        try:
+            self.session.record(self.item, scores)
+        except AlreadyAnswered:
+            self.message.value = (
+                f"<p>{label} was already saved, perhaps in another tab or window; the answers on file are kept. "
+                "Going on with the next image (please read in one tab only).</p>"
+            )
+            self._show_next()
+            return
+        except (ValueError, OSError) as err:
+            text = failure_text(err, self.answers_dir, again="Save and next")
+            self.message.value = problem_html(f"{text} Your answers to {label.lower()} are still selected below.")
+            return
         self.message.value = (
-            f"<p>Saved {self.item.label(self.session.total).lower()}: {self.session.n_done} of "
-            f"{self.session.total} images scored.</p>"
+            f"<p>Saved {label.lower()}: {self.session.n_done} of {self.session.total} images scored.</p>"
         )
         self._show_next()
 

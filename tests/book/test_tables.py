@@ -1,10 +1,13 @@
 """Tables are written as deterministic CSV files that read back to the same numbers."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from lumbarlib.book.tables import download_link, table_path, write_table
+from lumbarlib.core.paths import BUILD_ENV
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +52,11 @@ def test_published_table_shows_dashes_for_missing_values_and_words_for_booleans(
     assert page.count("–") == 2 and ">yes<" in page and ">no<" in page and ">111.3<" in page
     back = pd.read_csv(table_path("t"))  # the CSV keeps the values themselves
     assert back["significant"].tolist() == [False, True] and np.isnan(back["snr"][0])
+
+
+@pytest.mark.parametrize("bad", ["abc\n", "table2\n", "a\nb", "Table2"])
+def test_a_table_name_is_matched_in_full(bad, tmp_path, monkeypatch):
+    monkeypatch.setenv(BUILD_ENV, str(tmp_path))
+    with pytest.raises(ValueError, match=re.escape(f"table name {bad!r}: must be lower-case letters")):
+        table_path(bad)
+    assert table_path("table2_snr") == tmp_path / "tables" / "table2_snr.csv"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import re
 
 import ipywidgets as widgets
 import pytest
 
-from lumbarlib.readers.scores import CRITERIA, AnswerLog, read_scores
+from lumbarlib.readers.scores import CRITERIA, AnswerLogBusy, ScoreFileError, read_scores
 from lumbarlib.study.design import SET_NAMES
+from lumbarlib.ui import reader_app
 from lumbarlib.ui.reader_app import (
     ReaderApp,
     ReadingSession,
@@ -73,17 +75,50 @@ def test_session_survives_a_crash_and_resumes_at_the_next_image(tmp_path, tiny_s
     assert again.log.answered(second.volunteer, second.set_name) == dict.fromkeys(CRITERIA, 4)
 
 
-def test_a_partly_scored_image_asks_only_for_the_rest(tmp_path, tiny_study):
+def score_lines(item, scores: dict[str, int]) -> str:
+    return "".join(f"ana,{item.volunteer},{item.set_name},{c},{s},\n" for c, s in scores.items())
+
+
+def test_a_partly_scored_image_earlier_in_the_file_asks_only_for_the_rest(tmp_path, tiny_study):
+    """An image left partly scored before another image (an older file, a hand edit) stays as it is.
+
+    The app itself saves the six answers of an image in one append, so it never leaves an
+    image partly scored: such an image followed by a complete one was confirmed in its time,
+    and only its missing criteria are asked for (a partly scored image at the end of the file
+    is an interrupted save, see the next test). The partial answers are written by hand here,
+    since ``AnswerLog.append`` no longer writes an incomplete image.
+    """
     study = tiny_study()
     session = ReadingSession(study, "ana", tmp_path, seed=1)
-    item = session.items[0]
-    AnswerLog(session.log.path, "ana").append(item.volunteer, item.set_name, {"perceived_snr": 5, "sharpness": 4})
+    item, later = session.items[0], session.items[5]
+    with open(session.log.path, "a", encoding="utf-8") as handle:
+        handle.write(score_lines(item, {"perceived_snr": 5, "sharpness": 4}))
+        handle.write(score_lines(later, dict.fromkeys(CRITERIA, 2)))
     again = ReadingSession(study, "ana", tmp_path, seed=1)
+    assert not again.log.repaired
     assert again.next_item() == item
     assert again.pending(item) == list(CRITERIA[2:])
     again.record(item, dict.fromkeys(CRITERIA, 3))
     assert again.log.answered(item.volunteer, item.set_name)["perceived_snr"] == 5
-    assert len(read_scores(again.log.path)) == len(CRITERIA)
+    assert len(read_scores(again.log.path)) == 2 * len(CRITERIA)
+
+
+def test_an_interrupted_save_is_asked_again_with_nothing_locked(tmp_path, tiny_study):
+    """The last block of a file that leaves its image partly scored never finished: the image is asked in full."""
+    study = tiny_study()
+    session = ReadingSession(study, "ana", tmp_path, seed=1)
+    first = answer(session, 4)
+    torn = session.next_item()
+    with open(session.log.path, "a", encoding="utf-8") as handle:
+        handle.write(score_lines(torn, {"perceived_snr": 5, "sharpness": 4}))
+    app = ReaderApp(study, tmp_path, seed=1)
+    app.reader_box.value = "ana"
+    app.start_button.click()
+    assert "Image 2 of 10" in app.header.value
+    assert all(choice.value is None and not choice.disabled for choice in app.choices.values())
+    assert "1 of 10 images scored" in app.message.value and "set aside in" in app.message.value
+    assert app.session.log.answered(first.volunteer, first.set_name) == dict.fromkeys(CRITERIA, 4)
+    assert score_lines(torn, {"perceived_snr": 5, "sharpness": 4}) in app.session.log.unconfirmed_path.read_text()
 
 
 def test_incomplete_answers_are_refused_before_writing(tmp_path, tiny_study):
@@ -172,6 +207,100 @@ def test_bad_reader_id_shows_an_error(tmp_path, tiny_study):
     assert "reader_id" in app.message.value
     assert app.session is None
     assert not list(tmp_path.iterdir())
+
+
+def test_a_reader_id_with_a_final_newline_is_refused(tmp_path, tiny_study):
+    with pytest.raises(ValueError, match=re.escape("parameter 'reader_id' = 'fred\\n': must be 1-40 letters")):
+        ReadingSession(tiny_study(), "fred\n", tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def started(study, folder, reader: str = "ana") -> ReaderApp:
+    app = ReaderApp(study, folder, seed=0)
+    app.reader_box.value = reader
+    app.start_button.click()
+    return app
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device", "ana.csv"), "The disk is full, so nothing was saved"),
+        (OSError(errno.EROFS, "Read-only file system", "ana.csv"), "is on a read-only disk"),
+        (OSError(errno.EACCES, "Permission denied", "ana.csv"), "may not be written to"),
+        (OSError(errno.EIO, "Input/output error", "ana.csv"), "cannot be used (Input/output error: ana.csv)"),
+        (AnswerLogBusy("ana.csv.lock: held"), "being saved in another tab or window. Close the other one"),
+        (
+            ScoreFileError("ana.csv, line 9: score 'x'"),
+            "cannot be read, and nothing in it was changed: ana.csv, line 9",
+        ),
+    ],
+    ids=["full", "read-only", "denied", "io", "busy", "bad-file"],
+)
+def test_a_failed_save_says_what_to_do_and_keeps_the_answers(tmp_path, tiny_study, monkeypatch, error, words):
+    app = started(tiny_study(), tmp_path)
+    before = app.session.log.path.read_bytes()
+
+    def failing_append(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(app.session.log, "append", failing_append)
+    for k, choice in enumerate(app.choices.values()):
+        choice.value = 1 + k % 5
+    app.save_button.click()
+    assert words in app.message.value
+    assert "press Save and next again" in app.message.value or "Ask the teacher" in app.message.value
+    assert "Your answers to image 1 of 10 are still selected below." in app.message.value
+    assert "Saved" not in app.message.value
+    assert [choice.value for choice in app.choices.values()] == [1 + k % 5 for k in range(len(CRITERIA))]
+    assert not app.save_button.disabled and "Image 1 of 10" in app.header.value
+    assert app.session.log.path.read_bytes() == before
+
+    monkeypatch.undo()  # the problem is solved: the same answers are saved by pressing again
+    app.save_button.click()
+    assert "Saved image 1 of 10" in app.message.value and "Image 2 of 10" in app.header.value
+    assert read_scores(app.session.log.path)["score"].tolist() == [1 + k % 5 for k in range(len(CRITERIA))]
+
+
+@pytest.mark.parametrize(
+    ("folder", "words"),
+    [
+        ("answers", "answers is blocked: a file stands where a folder should be (File exists"),
+        ("answers/ana", "answers/ana is blocked: a file stands where a folder should be (Not a directory"),
+    ],
+)
+def test_a_start_in_an_unusable_folder_says_what_to_do(tmp_path, tiny_study, folder, words):
+    (tmp_path / "answers").write_text("a file where the answers folder should be")
+    app = started(tiny_study(), tmp_path / folder)
+    assert words in app.message.value
+    assert "Ask the teacher" in app.message.value and "press Start or resume again" in app.message.value
+    assert app.session is None and app.reading.layout.display == "none"
+
+
+def test_a_full_disk_at_start_says_what_to_do(tmp_path, tiny_study, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "ana.csv"))
+
+    monkeypatch.setattr(reader_app, "AnswerLog", full)
+    app = started(tiny_study(), tmp_path)
+    assert "The disk is full" in app.message.value and "Free some disk space" in app.message.value
+    assert app.session is None
+
+
+def test_a_second_tab_is_told_the_image_was_saved_in_the_first(tmp_path, tiny_study):
+    study = tiny_study()
+    first, second = started(study, tmp_path), started(study, tmp_path)
+    assert "Image 1 of 10" in first.header.value and "Image 1 of 10" in second.header.value
+    click_through(first, 2)
+    click_through(second, 5)
+    assert "Image 1 of 10 was already saved, perhaps in another tab or window" in second.message.value
+    assert "Image 2 of 10" in second.header.value
+    click_through(second, 5)
+    click_through(first, 2)
+    assert "Image 2 of 10 was already saved" in first.message.value
+    assert "Image 3 of 10" in first.header.value
+    table = read_scores(tmp_path / "ana.csv")
+    assert table["score"].tolist() == [2] * len(CRITERIA) + [5] * len(CRITERIA)
 
 
 def test_build_app_reads_the_environment(tmp_path, monkeypatch, tiny_study):
