@@ -22,7 +22,7 @@ import io
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from time import monotonic, sleep
@@ -268,10 +268,30 @@ class AnswerFolder:
         Score table of the complete readers.
     incomplete : dict of str to int
         Readers left out, with the number of scores they gave.
+    unreadable : dict of str to str
+        Files left out, with why (one bad file never stops the analysis of the others); a
+        file whose last line was cut by a crash is read without that line and noted here.
     """
 
     scores: pd.DataFrame
     incomplete: dict[str, int]
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+
+def _read_answer_file(path: Path) -> tuple[pd.DataFrame | None, str | None]:
+    """A reader's file as a score table, or None with why; a torn last line is left out (the file is not changed)."""
+    try:
+        return read_scores(path), None
+    except ScoreFileError as err:
+        raw = path.read_bytes()
+        if raw.endswith(b"\n") or b"\n" not in raw:
+            return None, str(err)
+        whole = raw[: raw.rfind(b"\n") + 1]
+        try:
+            table = to_frame(_parse_scores(_decode(whole, str(path)), str(path)))
+        except ScoreFileError:
+            return None, str(err)
+        return table, f"{path}: its last line was cut off (a save interrupted); read without it"
 
 
 def read_answers(folder: Path | str, *, n_volunteers: int) -> AnswerFolder:
@@ -286,14 +306,23 @@ def read_answers(folder: Path | str, *, n_volunteers: int) -> AnswerFolder:
     ValueError
         If the folder holds no answer file, or no reader is complete.
     ScoreFileError
-        For the first bad line of any file.
+        If two files hold the same answer (the folder's table is checked as a whole).
     """
     check_range("n_volunteers", n_volunteers, 1, integer=True)
     folder = Path(folder)
     files = sorted(folder.glob("*.csv"))
     if not files:
         raise ValueError(f"parameter 'folder' = {str(folder)!r}: holds no answer file (*.csv)")
-    table = validate_scores(pd.concat([read_scores(f) for f in files], ignore_index=True), source=str(folder))
+    tables, unreadable = [], {}
+    for path in files:
+        table, problem = _read_answer_file(path)
+        if table is not None:
+            tables.append(table)
+        if problem is not None:
+            unreadable[path.name] = problem
+    if not tables:
+        raise ValueError(f"parameter 'folder' = {str(folder)!r}: no answer file could be read: {unreadable}")
+    table = validate_scores(pd.concat(tables, ignore_index=True), source=str(folder))
     expected = {(v, name, c) for v in range(1, n_volunteers + 1) for name in SET_NAMES for c in CRITERIA}
     complete, incomplete = [], {}
     for reader, part in table.groupby("reader", sort=True):
@@ -305,7 +334,7 @@ def read_answers(folder: Path | str, *, n_volunteers: int) -> AnswerFolder:
         raise ValueError(
             f"no reader in {folder} has scored all {len(expected)} (volunteer, set, criterion) of the study"
         )
-    return AnswerFolder(table[table["reader"].isin(complete)].reset_index(drop=True), incomplete)
+    return AnswerFolder(table[table["reader"].isin(complete)].reset_index(drop=True), incomplete, unreadable)
 
 
 def score_distribution(scores: pd.DataFrame) -> pd.DataFrame:

@@ -389,3 +389,23 @@ def test_score_distribution_counts_by_hand():
     assert counts.loc["triple-fast"].tolist() == [1, 0, 0, 0, 1]
     assert counts.loc["dlr-double-fast"].sum() == 0
     assert list(counts.columns) == [f"{k} {w}" for k, w in sc.SCALE.items()]
+
+
+def test_one_bad_file_does_not_stop_the_analysis_of_the_class(tmp_path):
+    done = sc.AnswerLog(tmp_path / "ana.csv", "ana")
+    for v in (1, 2):
+        for name in SET_NAMES:
+            done.append(v, name, six(4))
+    torn = sc.AnswerLog(tmp_path / "bo.csv", "bo")
+    for v in (1, 2):
+        for name in SET_NAMES:
+            torn.append(v, name, six(3))
+    with open(tmp_path / "bo.csv", "a", encoding="utf-8") as handle:
+        handle.write("bo,1,standard,perc")  # a kernel died inside a later write
+    (tmp_path / "cy.csv").write_bytes(b"\xff\xfe not a score file")
+    before = (tmp_path / "bo.csv").read_bytes()
+    folder = sc.read_answers(tmp_path, n_volunteers=2)
+    assert set(folder.scores["reader"]) == {"ana", "bo"}
+    assert "last line was cut off" in folder.unreadable["bo.csv"]
+    assert "not UTF-8" in folder.unreadable["cy.csv"]
+    assert (tmp_path / "bo.csv").read_bytes() == before  # the analysis changes no answer file
