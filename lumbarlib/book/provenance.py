@@ -46,16 +46,17 @@ class BuildRecord:
     versions: dict[str, str]
 
     def markdown(self) -> str:
-        """Two small Markdown tables: the build, then the package versions."""
-        lines = [
-            "| built | commit | machine | cores | memory | Python |",
-            "|---|---|---|---|---|---|",
-            f"| {self.date} | `{self.commit}` | {self.machine} | {self.cores} | {self.memory_gib:.0f} GiB "
-            f"| {self.python} |",
-            "",
-            "| package | version |",
-            "|---|---|",
-        ]
+        """Two small two-column Markdown tables: the build, then the package versions."""
+        build = {
+            "built (UTC)": self.date,
+            "commit": f"`{self.commit}`",
+            "machine": self.machine,
+            "CPU cores": str(self.cores),
+            "memory": f"{self.memory_gib:.0f} GiB",
+            "Python": self.python,
+        }
+        lines = ["| build | |", "|---|---|"] + [f"| {key} | {value} |" for key, value in build.items()]
+        lines += ["", "| package | version |", "|---|---|"]
         lines += [f"| {name} | {version} |" for name, version in self.versions.items()]
         return "\n".join(lines)
 
