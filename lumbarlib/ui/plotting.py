@@ -248,7 +248,7 @@ def draw_dlr_architecture(ax: Axes, *, n_blocks: int, n_high: int, size: int = 7
         "output": (9.45, 2.0, "denoised\nimage", plain),
     }
     nodes = {
-        name: ax.text(x, y, text, ha="center", va="center", fontsize=10, bbox=style)
+        name: ax.text(x, y, text, ha="center", va="center", fontsize=12, bbox=style)
         for name, (x, y, text, style) in specs.items()
     }
     arrow = {"arrowstyle": "-|>", "color": "#333333", "linewidth": 1.3, "shrinkA": 2, "shrinkB": 2}
@@ -271,4 +271,4 @@ def draw_dlr_architecture(ax: Axes, *, n_blocks: int, n_high: int, size: int = 7
             arrowprops={**arrow, "patchA": nodes[start].get_bbox_patch(), "patchB": nodes[end].get_bbox_patch()},
         )
     for x, label in ((2.1, "feature extraction"), (5.0, "feature conversion"), (7.9, "image generation")):
-        ax.text(x, 0.0, label, ha="center", va="bottom", fontsize=10, style="italic", color="#555555")
+        ax.text(x, 0.0, label, ha="center", va="bottom", fontsize=12, style="italic", color="#555555")
