@@ -79,9 +79,11 @@ class Protocol:
     Raises
     ------
     ParameterError
-        On construction, for a value no scanner could run, naming the field: TE longer
-        than TR or outside the echo train, an echo train that does not fit in TR, ETL or
-        NEX below 1, CS factor below 1, a non-positive matrix, FOV, bandwidth or thickness.
+        On construction, naming the field: a value that is not a finite number (or not an
+        integer where one is needed; numpy scalars are accepted, booleans are not), one
+        outside the field's range (:data:`_FIELD_RANGES`: NEX 1-16, CS factor 1 to
+        :data:`MAX_CS_FACTOR`, matrix 16-1024, ...), TE longer than TR or outside the echo
+        train, or an echo train that does not fit in TR.
     """
 
     name: str
