@@ -81,7 +81,7 @@ class Protocol:
     ParameterError
         On construction, naming the field: a value that is not a finite number (or not an
         integer where one is needed; numpy scalars are accepted, booleans are not), one
-        outside the field's range (:data:`_FIELD_RANGES`: NEX 1-16, CS factor 1 to
+        outside the field's range (``_FIELD_RANGES``: NEX 1-16, CS factor 1 to
         :data:`MAX_CS_FACTOR`, matrix 16-1024, ...), TE longer than TR or outside the echo
         train, or an echo train that does not fit in TR.
     """
