@@ -116,7 +116,7 @@ def synthesis(
     Computed separably: one matrix product contracts the channels and the horizontal
     basis vectors, ``k`` shifted sums run along the rows, a second small product applies
     the vertical basis vectors and ``k`` shifted sums run down the columns. Equal to the
-    valid convolution with the flipped basis images (``tests/test_dct.py``) in 40 % of
+    valid convolution with the flipped basis images (``tests/dlr/test_dct.py``) in 40 % of
     its time on a 320 x 384 slice (12 ms against 31 ms here) and 30 % on a 128 x 128 tile.
 
     Parameters

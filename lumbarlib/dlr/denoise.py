@@ -80,7 +80,7 @@ def denoise(
     """
     image = np.asarray(image)
     check_image(image)
-    check_range("strength", strength, 0, MAX_ABS_PIXEL)
+    check_range("strength", strength, 0)
     if sigma is not None:
         check_range("sigma", sigma, 0, MAX_ABS_PIXEL)
     else:

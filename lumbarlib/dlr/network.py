@@ -146,7 +146,7 @@ class FoldedDLR:
     Every shrinkage then has the one scalar threshold ``strength * sigma`` and runs as a
     single :func:`torch.nn.functional.softshrink` pass instead of a clamp and a
     subtraction with broadcast thresholds. Same output up to float rounding
-    (``tests/test_dlr.py``); it serves :func:`lumbarlib.dlr.denoise.denoise`.
+    (``tests/dlr/test_network.py``); it serves :func:`lumbarlib.dlr.denoise.denoise`.
     """
 
     dc_basis: torch.Tensor
