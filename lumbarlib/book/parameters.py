@@ -18,7 +18,6 @@ from typing import Any
 
 from lumbarlib.analysis.stats import BH_FAMILIES, WILCOXON_METHODS
 from lumbarlib.core.checks import ParameterError, check_choice, check_range
-from lumbarlib.dlr.training_data import TRAIN_KNEE_SEEDS
 from lumbarlib.dlr.user_image import FORMATS
 from lumbarlib.study.protocol import MAX_CS_FACTOR
 
@@ -117,7 +116,7 @@ SHARED: dict[str, Spec] = {
     "n_volunteers": VOLUNTEER,
     "nex": Number(1, 16, integer=True),
     "cs_factor": Number(1.0, MAX_CS_FACTOR),
-    "strength": Number(0.0, 10.0),
+    "strength": OrNone(Number(0.0, 10.0)),
     "matrix_scale": Number(0.2, 1.0),
     "cs_iterations": Number(1, 500, integer=True),
     "volunteer": VOLUNTEER,
@@ -144,9 +143,13 @@ NOTEBOOK_PARAMETERS: dict[str, dict[str, Spec]] = {
         "train_steps": Number(0, 100_000, integer=True),
         "batch_size": Number(1, 512, integer=True),
         "patch_size": Number(8, 256, integer=True),
-        "n_knees": Number(1, len(TRAIN_KNEE_SEEDS), integer=True),
         "seed": SEED,
         "noise_levels": NumberList(Number(0.0, 0.5, low_inclusive=False), 3, 3),
+        "comparison_images": Number(1, 40, integer=True),
+        "tuning_images": Number(1, 40, integer=True),
+        "calibration_strengths": NumberList(Number(0.0, 10.0, low_inclusive=False), 1, 20),
+        "calibration_images": Number(1, 40, integer=True),
+        "baselines": Choice(("all", "network")),
         "matrix_scale": SHARED["matrix_scale"],
     },
     "05_denoising": {
@@ -158,6 +161,7 @@ NOTEBOOK_PARAMETERS: dict[str, dict[str, Spec]] = {
         "preview_nex": SHARED["nex"],
         "preview_cs_factor": SHARED["cs_factor"],
         "preview_volunteer": VOLUNTEER,
+        "real_noise_levels": NumberList(Number(0.0, 0.5, low_inclusive=False), 1, 5),
     },
     "06_quantitative": {
         "seed": SEED,

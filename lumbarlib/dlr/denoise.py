@@ -17,9 +17,11 @@ from tqdm.auto import tqdm
 
 from lumbarlib.core.checks import ParameterError, check_range
 from lumbarlib.dlr.network import DLRNet, FoldedDLR, fold
-from lumbarlib.dlr.weights import load_dlr
+from lumbarlib.dlr.weights import calibrated_strength, load_dlr
+from lumbarlib.sim.acquisition import image_noise_sigma
 from lumbarlib.sim.noise import MAX_ABS_PIXEL, check_image, estimate_sigma
 from lumbarlib.study.design import DLR_SETS
+from lumbarlib.study.protocol import PROTOCOLS
 
 
 @lru_cache(maxsize=2)
@@ -45,11 +47,18 @@ def _folded(net: DLRNet) -> FoldedDLR:
     return cached[1]
 
 
+def resolve_strength(strength: float | None) -> float:
+    """``strength``, or for None the calibrated one (:func:`lumbarlib.dlr.weights.calibrated_strength`)."""
+    strength = calibrated_strength() if strength is None else strength
+    check_range("strength", strength, 0)
+    return float(strength)
+
+
 def denoise(
     image: np.ndarray,
     *,
     sigma: float | None = None,
-    strength: float = 1.0,
+    strength: float | None = None,
     net: DLRNet | None = None,
     device: str = "cpu",
 ) -> np.ndarray:
@@ -62,8 +71,9 @@ def denoise(
     sigma : float, optional
         Noise SD in the image's units; estimated with
         :func:`lumbarlib.sim.noise.estimate_sigma` when not given.
-    strength : float
-        Multiplies every shrinkage threshold (1: as trained; 0: no shrinkage).
+    strength : float, optional
+        Multiplies every shrinkage threshold (1: as trained; 0: no shrinkage). Default: the
+        shipped weights' calibrated strength (:func:`lumbarlib.dlr.weights.calibrated_strength`).
     net : DLRNet, optional
         The network (default: the shipped weights, :func:`lumbarlib.dlr.weights.load_dlr`).
     device : str
@@ -80,7 +90,7 @@ def denoise(
     """
     image = np.asarray(image)
     check_image(image)
-    check_range("strength", strength, 0)
+    strength = resolve_strength(strength)
     if sigma is not None:
         check_range("sigma", sigma, 0, MAX_ABS_PIXEL)
     else:
@@ -91,16 +101,32 @@ def denoise(
             f"must be <= {MAX_ABS_PIXEL:.0e}"
         )
     net = _shipped(device) if net is None else net
-    x = torch.as_tensor(image, dtype=torch.float32, device=device)[None, None]
+    x = torch.as_tensor(np.ascontiguousarray(image), dtype=torch.float32, device=device)[None, None]
     with torch.inference_mode():
         out = _folded(net)(x, float(strength * sigma))[0, 0].cpu().numpy()
     return out.astype(np.float64) if image.dtype == np.float64 else out
 
 
+def acquisition_sigmas(noise_sd: float | None) -> dict[str, float] | None:
+    """The known noise SD of each set the DLR is applied to (double-fast, triple-fast), from the k-space noise.
+
+    None (a study whose noise is not recorded) gives None: :func:`denoise_study` then estimates.
+
+    Both are NEX-1 acquisitions of the same receiver noise, so both get the same sigma
+    (:func:`lumbarlib.sim.acquisition.image_noise_sigma`), whatever the compressed-sensing
+    reconstruction did to the triple-fast image's air (paper, "DLR method": the threshold
+    follows the noise level of the input).
+    """
+    if noise_sd is None:
+        return None
+    return {name: image_noise_sigma(noise_sd, PROTOCOLS[name].nex) for name in DLR_SETS}
+
+
 def denoise_study(
     images: dict[str, np.ndarray],
     *,
-    strength: float = 1.0,
+    sigmas: dict[str, float] | None = None,
+    strength: float | None = None,
     net: DLRNet | None = None,
     device: str = "cpu",
     show_pbar: bool = True,
@@ -111,8 +137,13 @@ def denoise_study(
     ----------
     images : dict
         At least ``"double-fast"`` and ``"triple-fast"``, float32 arrays (n_volunteers, 2, ny, nx).
+    sigmas : dict, optional
+        Set name -> the noise SD of its acquisition (per real/imaginary component, on the
+        images' scale), known as a scanner knows it from its noise calibration
+        (:func:`lumbarlib.sim.acquisition.image_noise_sigma`); default: estimated image by
+        image (:func:`lumbarlib.sim.noise.estimate_sigma`).
     strength, net, device
-        As for :func:`denoise`; sigma is estimated image by image.
+        As for :func:`denoise`.
     show_pbar : bool
         Show a tqdm progress bar.
 
@@ -127,12 +158,16 @@ def denoise_study(
     for name in DLR_SETS:
         if np.asarray(images[name]).ndim != 4:
             raise ValueError(f"images[{name!r}]: must be (n_volunteers, slices, ny, nx), got {np.shape(images[name])}")
-    check_range("strength", strength, 0)
+    for name in DLR_SETS:
+        if sigmas is not None and name not in sigmas:
+            raise ValueError(f"parameter 'sigmas': no sigma for set {name!r}; has {sorted(sigmas)}")
+    strength = resolve_strength(strength)
     net = _shipped(device) if net is None else net
     jobs = [(src, idx) for src in DLR_SETS for idx in np.ndindex(images[src].shape[:2])]
     out = {dst: np.empty_like(images[src], dtype=np.float32) for src, dst in DLR_SETS.items()}
     for src, idx in tqdm(jobs, desc="DLR", unit="image", disable=not show_pbar):
-        out[DLR_SETS[src]][idx] = denoise(images[src][idx], strength=strength, net=net, device=device)
+        sigma = None if sigmas is None else sigmas[src]
+        out[DLR_SETS[src]][idx] = denoise(images[src][idx], sigma=sigma, strength=strength, net=net, device=device)
     return out
 
 
@@ -145,7 +180,7 @@ def denoise_in_strips(
     image: np.ndarray,
     *,
     sigma: float,
-    strength: float = 1.0,
+    strength: float | None = None,
     net: DLRNet | None = None,
     device: str = "cpu",
     rows: int = 256,
@@ -174,6 +209,7 @@ def denoise_in_strips(
     """
     check_image(image)
     check_range("rows", rows, 8, integer=True)
+    strength = resolve_strength(strength)
     ny = image.shape[0]
     starts = range(0, ny, rows)
     out = np.empty(image.shape, dtype=np.float64 if image.dtype == np.float64 else np.float32)

@@ -15,11 +15,16 @@ from scipy.ndimage import uniform_filter
 from tqdm.auto import tqdm
 
 from lumbarlib.core.checks import check_range
+from lumbarlib.dlr.comparison import case_metrics, si_over_air_sd, si_over_sd
 from lumbarlib.dlr.denoise import denoise
 from lumbarlib.dlr.network import DLRNet
-from lumbarlib.dlr.training_data import DomainImage
+from lumbarlib.dlr.training_data import DomainImage, scaled
+from lumbarlib.sim.acquisition import background_air_mask
 from lumbarlib.sim.kspace import fft2c
-from lumbarlib.sim.noise import add_rician_noise, estimate_sigma, psnr_ssim
+from lumbarlib.sim.labels import LABELS
+from lumbarlib.sim.noise import add_rician_noise, estimate_sigma, psnr_ssim, wavelet_sigma
+from lumbarlib.study.design import DLR_SETS
+from lumbarlib.study.imagesets import StudyImages
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ def metrics_table(
     sigma_known: bool = False,
     show_pbar: bool = True,
 ) -> pd.DataFrame:
-    """PSNR and SSIM before and after the DLR, per case and noise level (the ``dlr_metrics`` table).
+    """PSNR and SSIM before and after the DLR at strength 1 (as trained), per case and noise level (``dlr_metrics``).
 
     Each case gets Rician noise of SD ``noise_level * max(truth)`` from
     ``default_rng([seed, case, level])``; PSNR and SSIM use scikit-image with the
@@ -74,7 +79,7 @@ def metrics_table(
         scale = float(case.image.max())
         noisy = add_rician_noise(case.image, level * scale, np.random.default_rng([seed, i, j]))
         sigma = level * scale if sigma_known else estimate_sigma(noisy)
-        out = denoise(noisy, sigma=sigma, net=net)
+        out = denoise(noisy, sigma=sigma, strength=1.0, net=net)
         before = psnr_ssim(case.image, noisy, data_range=scale)
         after = psnr_ssim(case.image, out, data_range=scale)
         rows.append((case.domain, case.name, level, sigma / scale, before[0], after[0], before[1], after[1]))
@@ -170,3 +175,96 @@ def study_metrics(images: dict[str, np.ndarray], truth: np.ndarray) -> pd.DataFr
             psnr, ssim = psnr_ssim(truth[v, s], stack[v, s], data_range=float(truth[v, s].max()))
             rows.append((name, v, s, psnr, ssim))
     return pd.DataFrame(rows, columns=["set", "volunteer", "slice", "psnr_db", "ssim"])
+
+
+def real_scan_table(
+    image: np.ndarray,
+    *,
+    levels: tuple[float, ...],
+    strength: float,
+    seed: int,
+    net: DLRNet | None = None,
+) -> pd.DataFrame:
+    """The DLR on a real lumbar slice: as acquired, and with added noise of known SD (the denoising chapter's table).
+
+    Serves the paper's question whether a DLR trained on 3T brain and knee carries over to
+    the lumbar spine :cite:`kashiwagi2022lumbar`, on a real scan rather than the simulation.
+    The slice is scaled to its 99.5th percentile (:func:`lumbarlib.dlr.training_data.scaled`).
+    *As acquired*: its noise is unknown, so sigma is estimated
+    (:func:`lumbarlib.sim.noise.estimate_sigma`); only SI/SD_air can be measured. *Added
+    noise*: the slice itself is the reference, noise of SD ``level`` is added, the DLR is
+    given the total noise, and every metric of :func:`lumbarlib.dlr.comparison.case_metrics`
+    is measured.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``condition, sigma, psnr_noisy_db, psnr_db, ssim, noise_gain, edge_ratio,
+        si_sd_air_gain`` (missing where no reference exists).
+    """
+    check_range("strength", strength, 0)
+    ref = scaled(image).astype(np.float64)
+    sigma = estimate_sigma(ref)
+    out = denoise(ref, sigma=sigma, strength=strength, net=net)
+    rows = [{"condition": "as acquired (sigma estimated)", "sigma": sigma,
+             "si_sd_air_gain": si_over_air_sd(out, ref) / si_over_air_sd(ref, ref)}]  # fmt: skip
+    case = DomainImage("lumbar", "real lumbar", ref.astype(np.float32), "real", wavelet_sigma(ref))
+    for level in levels:
+        check_range("levels", level, 0, low_inclusive=False)
+        noisy = add_rician_noise(ref, level, np.random.default_rng([seed, 0]))
+        metrics = case_metrics("dlr", strength, case, level, seed, net)
+        rows.append({"condition": f"added noise {level:g}", "sigma": float(np.hypot(case.sigma0, level)),
+                     "psnr_noisy_db": psnr_ssim(ref, noisy, data_range=float(ref.max()))[0], **metrics})  # fmt: skip
+    columns = ["condition", "sigma", "psnr_noisy_db", "psnr_db", "ssim", "noise_gain", "edge_ratio", "si_sd_air_gain"]
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def study_sigma_table(images: dict[str, np.ndarray], known: dict[str, float]) -> pd.DataFrame:
+    """:func:`lumbarlib.sim.noise.estimate_sigma` on the study's accelerated sets against their known sigma.
+
+    Serves the check of the noise estimate on compressed-sensing images (the paper's DLR
+    scales its thresholds with the input's noise level :cite:`kashiwagi2022lumbar`): a CS
+    reconstruction flattens the air the estimate reads.
+
+    Parameters
+    ----------
+    images : dict
+        Set name -> (n_volunteers, slices, ny, nx).
+    known : dict
+        Set name -> the acquisition's known sigma (:func:`lumbarlib.dlr.denoise.acquisition_sigmas`).
+
+    Returns
+    -------
+    DataFrame
+        ``set, known_sigma, mean_estimate, bias_percent, spread_percent`` (SD of estimate / known - 1, in %).
+    """
+    rows = []
+    for name, sigma in known.items():
+        flat = np.asarray(images[name]).reshape(-1, *np.shape(images[name])[-2:])
+        ratio = np.array([estimate_sigma(image) for image in flat]) / sigma
+        rows.append((name, sigma, float(ratio.mean() * sigma), 100 * float(ratio.mean() - 1), 100 * float(ratio.std())))
+    return pd.DataFrame(rows, columns=["set", "known_sigma", "mean_estimate", "bias_percent", "spread_percent"])
+
+
+def study_gain_table(study: StudyImages) -> pd.DataFrame:
+    """SI/SD_air gain of each DLR set over its source on the simulated study, in masks the phantom gives.
+
+    Serves the side-by-side of the DLR's effect on the real lumbar scan, the simulated study
+    and the paper's Table 2 :cite:`kashiwagi2022lumbar`: SI is the mean over all tissue of a
+    slice, SD_air the SD over the anterior background air
+    (:func:`lumbarlib.sim.acquisition.background_air_mask`), per volunteer and slice.
+
+    Returns
+    -------
+    DataFrame
+        ``set, mean_gain, sd_gain`` over volunteers and slices.
+    """
+    rows = []
+    for src, dst in DLR_SETS.items():
+        gains = []
+        for idx in np.ndindex(study.truth.shape[:2]):
+            labels = study.labels[idx]
+            masks = labels != LABELS["air"], background_air_mask(labels)
+            gains.append(si_over_sd(study.images[dst][idx], *masks) / si_over_sd(study.images[src][idx], *masks))
+        rows.append((src, float(np.mean(gains)), float(np.std(gains))))
+    return pd.DataFrame(rows, columns=["set", "mean_gain", "sd_gain"])

@@ -233,3 +233,28 @@ def parameter_table(net: DLRNet) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["layer", "trainable parameters", "fixed weights"])
     table.loc[len(table)] = ["total", int(table["trainable parameters"].sum()), 2 * dct_weights]
     return table
+
+
+def identity_distance(net: DLRNet) -> pd.DataFrame:
+    """How far each 3x3 convolution moved from its identity start: ``||W - I||_F / ||I||_F``.
+
+    Serves the training chapter's question whether the network learned more than iterated
+    DCT shrinkage (the identity-initialised network is exactly that, paper Fig. 1's blocks
+    with nothing learned). Also the RMS of each layer's threshold coefficients.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``layer`` (1 to ``n_blocks``), ``relative_distance``, ``threshold_rms``
+        (of ``|a|`` of the shrinkage after that convolution).
+    """
+    identity = torch.zeros(N_HIGH, N_HIGH, CONV_SIZE, CONV_SIZE)
+    identity[torch.arange(N_HIGH), torch.arange(N_HIGH), CONV_SIZE // 2, CONV_SIZE // 2] = 1.0
+    rows = []
+    with torch.no_grad():
+        for k, conv in enumerate(net.convs):
+            weight = conv.weight.detach().cpu()
+            distance = float(torch.linalg.norm(weight - identity) / torch.linalg.norm(identity))
+            threshold = float(net.threshold_coef[k + 1].abs().pow(2).mean().sqrt())
+            rows.append((k + 1, distance, threshold))
+    return pd.DataFrame(rows, columns=["layer", "relative_distance", "threshold_rms"])

@@ -131,7 +131,7 @@ def read_image(path: str | Path) -> UserImage:
 
 
 def denoise_file(
-    path: str | Path, *, strength: float = 1.0, net: DLRNet | None = None, max_pixels: int = MAX_PIXELS
+    path: str | Path, *, strength: float | None = None, net: DLRNet | None = None, max_pixels: int = MAX_PIXELS
 ) -> UserDenoised:
     """Read ``path`` (:func:`read_image`), estimate its noise SD and apply the DLR.
 
@@ -139,8 +139,9 @@ def denoise_file(
     ----------
     path : str or Path
         The image file.
-    strength : float
-        Multiplies every shrinkage threshold.
+    strength : float, optional
+        Multiplies every shrinkage threshold (default: the calibrated strength,
+        :func:`lumbarlib.dlr.denoise.resolve_strength`).
     net : DLRNet, optional
         Default: the shipped weights.
     max_pixels : int

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -22,6 +24,8 @@ WEIGHTS_FILE = "dlr_weights.pt"
 HASH_FILE = "dlr_weights.sha256"
 CONFIG_FILE = "dlr_training_config.json"
 LOSS_LOG_FILE = "dlr_loss_log.csv"
+VALIDATION_LOG_FILE = "dlr_validation_log.csv"
+CALIBRATION_FILE = "dlr_calibration.json"
 RETRAIN_HINT = "retrain with `python -m lumbarlib.dlr.train --out data` (see data/README.md)"
 
 
@@ -114,3 +118,38 @@ def load_dlr(device: str = "cpu", folder: Path | None = None) -> DLRNet:
         raise WeightsError(f"DLR weights: {weights} does not fit the network ({err}); {RETRAIN_HINT}") from err
     net.requires_grad_(False)
     return net.eval().to(device)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The calibrated strength (:mod:`lumbarlib.dlr.calibration`), its anchor images, the weights it belongs to."""
+
+    strength: float
+    factor: float
+    gain_at_strength: float
+    gain_at_1: float
+    images: tuple[str, ...]
+    weights_sha256: str
+
+
+def read_calibration(folder: Path | None = None) -> Calibration:
+    """The calibration shipped beside the weights, refused if it belongs to other weights."""
+    folder = Path(folder) if folder is not None else shipped_data_dir()
+    path = folder / CALIBRATION_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no calibration; run `python -m lumbarlib.dlr.calibration --out {folder}`")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["images"] = tuple(record["images"])
+    calibration = Calibration(**record)
+    actual = sha256(folder / WEIGHTS_FILE)
+    if calibration.weights_sha256 != actual:
+        raise ValueError(
+            f"{path} calibrates weights {calibration.weights_sha256[:12]}..., but {WEIGHTS_FILE} "
+            f"is {actual[:12]}...; recalibrate with `python -m lumbarlib.dlr.calibration --out {folder}`"
+        )
+    return calibration
+
+
+def calibrated_strength() -> float:
+    """The shipped weights' calibrated strength (the study's default)."""
+    return read_calibration().strength

@@ -189,6 +189,21 @@ def acquire_image(
     return np.abs(image).astype(np.float32)
 
 
+def image_noise_sigma(noise_sd: float, nex: int = 1) -> float:
+    """Noise SD per real/imaginary component of the combined image: ``noise_sd / sqrt(2 NEX)``.
+
+    ``noise_sd`` is the SD per complex k-space sample and excitation; the orthonormal FFT
+    keeps it, the unit-RSS sensitivity-weighted combination (:func:`combine_coils`) keeps
+    it for uncorrelated noise, NEX averaging divides it by ``sqrt(NEX)``, and a complex
+    Gaussian of total SD ``s`` has ``s / sqrt(2)`` per component. This is the sigma a
+    scanner knows from its noise calibration; a compressed-sensing reconstruction of the
+    same data has it as its input noise, whatever its output's air shows.
+    """
+    check_range("noise_sd", noise_sd, 0.0)
+    check_range("nex", nex, 1, integer=True)
+    return noise_sd / math.sqrt(2.0 * nex)
+
+
 def rayleigh_sd_factor(nex: int = 1) -> float:
     """SD of background air in the magnitude image per unit k-space noise SD: sqrt((4 - pi)/4) / sqrt(NEX).
 

@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lumbarlib.analysis.fidelity import TOLERANCES, acquisition_fidelity, mean_snr, passed
+from lumbarlib.analysis.fidelity import TOLERANCES, acquisition_fidelity, dlr_fidelity, mean_snr, passed
 from lumbarlib.study.paper import load_table2
 
 
 def paper_as_tidy(scale: dict[tuple[str, str], float] | None = None) -> pd.DataFrame:
     """Table 2's SNR means as a tidy ROI table of two volunteers (means kept), optionally scaled per cell."""
     values = load_table2().values
-    snr = values[(values["measure"] == "SNR") & values["set"].isin(["standard", "double-fast", "triple-fast"])]
+    snr = values[values["measure"] == "SNR"]
     rows = []
     for row in snr.itertuples():
         factor = (scale or {}).get((row.set, row.tissue), 1.0)
@@ -55,3 +55,16 @@ def test_bad_tables_are_named():
         mean_snr(pd.DataFrame({"set": ["standard"], "tissue": ["fat"]}))
     with pytest.raises(ValueError, match="lacks set"):
         acquisition_fidelity(paper_as_tidy().query("set != 'triple-fast'"), load_table2())
+
+
+def test_the_dlr_scorecard_has_twelve_cells_from_the_papers_gains():
+    card = dlr_fidelity(paper_as_tidy(), load_table2())
+    assert len(card) == 12 and passed(card) == (12, 12)
+    gains = card.set_index(["quantity", "tissue"])["paper"]
+    assert gains[("DLR gain, double-fast", "fat")] == pytest.approx(123.0 / 73.1)
+    assert gains[("DLR gain, triple-fast", "csf")] == pytest.approx(140.2 / 81.6)
+    tripled = dlr_fidelity(paper_as_tidy({("dlr-triple-fast", "disc"): 1.3}), load_table2()).set_index(
+        ["quantity", "tissue"]
+    )
+    assert tripled.loc[("DLR gain, triple-fast", "disc"), "verdict"] == "miss"
+    assert passed(tripled.reset_index()) == (11, 12)

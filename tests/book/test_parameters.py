@@ -61,7 +61,7 @@ def test_the_shipped_profiles_pass(profile):
         ("04_training", "train_steps", -1, "an integer >= 0 and <= 100000"),
         ("04_training", "batch_size", 0, "an integer >= 1 and <= 512"),
         ("04_training", "patch_size", 4, "an integer >= 8 and <= 256"),
-        ("04_training", "n_knees", 9, "an integer >= 1 and <= 8"),
+        ("04_training", "comparison_images", 0, "an integer >= 1 and <= 40"),
         ("04_training", "noise_levels", [0.02, 0.05], "a list of 3 numbers"),
         ("04_training", "noise_levels[2]", [0.02, 0.05, 0.9], "a number > 0.0 and <= 0.5"),
         ("05_denoising", "strength", -0.1, "a number >= 0.0 and <= 10.0"),

@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from lumbarlib.dlr import training_data as td
-from lumbarlib.dlr.denoise import denoise, denoise_in_strips, denoise_study
+from lumbarlib.dlr.denoise import acquisition_sigmas, denoise, denoise_in_strips, denoise_study
 from lumbarlib.dlr.evaluation import metrics_table
 from lumbarlib.dlr.network import DLRNet
-from lumbarlib.dlr.weights import load_dlr
+from lumbarlib.dlr.training_data import DomainImage, real_split
+from lumbarlib.dlr.weights import calibrated_strength, load_dlr
 from lumbarlib.sim.anatomy import typical_anatomy
-from lumbarlib.sim.knee_phantom import make_knee
 from lumbarlib.sim.noise import add_rician_noise, estimate_sigma
 from lumbarlib.sim.phantom import render_slice
+from lumbarlib.study import mri_data
 from lumbarlib.study.design import DLR_SETS
 
 NOISE_LEVELS = (0.02, 0.05, 0.1)
@@ -23,21 +23,18 @@ def net():
     return load_dlr()
 
 
-@pytest.fixture(scope="module")
-def held_out():
-    """One held-out image per domain, small enough for a fast test, each with its air background."""
-    brain = [im for im in td.held_out_images() if im.domain == "brain" and "T2w sagittal" in im.name][0]
-    knee = make_knee(td.HELD_OUT_KNEE_SEED, shape=(160, 160))
-    spine = np.abs(render_slice(typical_anatomy(), "mid", matrix_scale=0.5).signal)
-    return [
-        td.DomainImage("brain", brain.name, brain.image),
-        td.DomainImage("knee", "knee", knee.image),
-        td.DomainImage("lumbar", "lumbar mid", spine / spine.max()),
-    ]
+def spine(matrix_scale: float) -> np.ndarray:
+    """The typical volunteer's midsagittal noise-free slice, scaled to a maximum of 1 (a held-out body part)."""
+    signal = np.abs(render_slice(typical_anatomy(), "mid", matrix_scale=matrix_scale).signal)
+    return (signal / signal.max()).astype(np.float32)
 
 
-def test_trained_network_lowers_the_error_everywhere(net, held_out):
-    table = metrics_table(held_out, NOISE_LEVELS, seed=0, net=net, show_pbar=False)
+@pytest.mark.skipif(not mri_data.available(), reason="the real MR images are not here")
+def test_trained_network_lowers_the_error_on_held_out_real_images_and_the_spine(net):
+    test = real_split()["test"]
+    cases = [next(im for im in test if im.domain == d) for d in ("brain", "knee")]
+    cases.append(DomainImage("lumbar", "lumbar mid", spine(0.5)))
+    table = metrics_table(cases, NOISE_LEVELS, seed=0, net=net, sigma_known=True, show_pbar=False)
     assert len(table) == 3 * len(NOISE_LEVELS)
     assert set(table["domain"]) == {"brain", "knee", "lumbar"}
     assert (table["psnr_after_db"] > table["psnr_before_db"] + 1.0).all(), table
@@ -45,7 +42,7 @@ def test_trained_network_lowers_the_error_everywhere(net, held_out):
 
 
 def test_image_mean_is_preserved_on_a_noisy_phantom(net):
-    truth = make_knee(td.HELD_OUT_KNEE_SEED, shape=(128, 128)).image
+    truth = spine(0.4)
     noisy = add_rician_noise(truth, 0.05, np.random.default_rng(1))
     assert denoise(noisy, net=net).mean() == pytest.approx(noisy.mean(), rel=0.01)
 
@@ -58,8 +55,23 @@ def test_shape_and_dtype_are_kept(net, shape):
     assert denoise(image.astype(np.float32), sigma=0.1, net=net).dtype == np.float32
 
 
+def test_a_flipped_or_transposed_view_is_denoised_like_a_copy():
+    image = np.random.default_rng(7).uniform(0, 1, (20, 24)).astype(np.float32)
+    net = DLRNet(n_blocks=1)
+    view = image.T[::-1]
+    np.testing.assert_array_equal(denoise(view, sigma=0.1, net=net), denoise(view.copy(), sigma=0.1, net=net))
+
+
+def test_strength_defaults_to_the_shipped_calibration():
+    image = np.random.default_rng(6).uniform(0, 1, (24, 24)).astype(np.float32)
+    net = DLRNet(n_blocks=1)
+    np.testing.assert_array_equal(
+        denoise(image, sigma=0.1, net=net), denoise(image, sigma=0.1, strength=calibrated_strength(), net=net)
+    )
+
+
 def test_sigma_defaults_to_the_estimate_and_strength_controls_smoothing(net):
-    truth = make_knee(5, shape=(96, 96)).image
+    truth = spine(0.3)
     noisy = add_rician_noise(truth, 0.05, np.random.default_rng(3)).astype(np.float32)
     np.testing.assert_array_equal(denoise(noisy, net=net), denoise(noisy, sigma=estimate_sigma(noisy), net=net))
     residual = [np.std(noisy - denoise(noisy, net=net, strength=s)) for s in (0.5, 1.0, 2.0)]
@@ -70,10 +82,10 @@ def test_denoise_follows_weights_changed_after_a_first_call():
     # the folded inference form is cached per network: a training step must invalidate it
     net = DLRNet(n_blocks=2)
     image = np.random.default_rng(3).uniform(0, 1, (20, 24)).astype(np.float32)
-    before = denoise(image, sigma=0.1, net=net)
+    before = denoise(image, sigma=0.1, strength=1.0, net=net)
     with torch.no_grad():
         net.convs[0].weight.mul_(0.5)
-    after = denoise(image, sigma=0.1, net=net)
+    after = denoise(image, sigma=0.1, strength=1.0, net=net)
     with torch.no_grad():
         expected = net(torch.from_numpy(image)[None, None], 0.1)[0, 0].numpy()
     assert not np.allclose(before, after)
@@ -89,6 +101,21 @@ def test_denoise_study_completes_the_two_dlr_sets():
     for src, dst in DLR_SETS.items():
         assert out[dst].shape == images[src].shape and out[dst].dtype == np.float32
         np.testing.assert_array_equal(out[dst][1, 0], denoise(images[src][1, 0], net=net))
+
+
+def test_denoise_study_gives_both_sets_the_known_sigma_of_their_acquisition():
+    net = DLRNet(n_blocks=1)
+    rng = np.random.default_rng(4)
+    images = {name: rng.uniform(0, 1, (1, 2, 16, 20)).astype(np.float32) for name in DLR_SETS}
+    sigmas = acquisition_sigmas(0.2)
+    assert sigmas == {name: pytest.approx(0.2 / np.sqrt(2)) for name in DLR_SETS}  # NEX 1, per component
+    out = denoise_study(images, sigmas=sigmas, strength=1.0, net=net, show_pbar=False)
+    for src, dst in DLR_SETS.items():
+        np.testing.assert_array_equal(
+            out[dst][0, 1], denoise(images[src][0, 1], sigma=sigmas[src], strength=1.0, net=net)
+        )
+    with pytest.raises(ValueError, match="no sigma for set"):
+        denoise_study(images, sigmas={"double-fast": 0.1}, net=net)
 
 
 def test_bad_inputs_raise_before_any_work():
@@ -131,7 +158,7 @@ def test_study_metrics_rank_a_cleaner_set_higher():
     from lumbarlib.dlr.evaluation import study_metrics
 
     rng = np.random.default_rng(8)
-    truth = np.tile(make_knee(2, shape=(64, 64)).image, (2, 2, 1, 1))
+    truth = np.tile(spine(0.2), (2, 2, 1, 1))
     sets = {
         "standard": truth + 0.02 * rng.standard_normal(truth.shape),
         "double-fast": truth + 0.05 * rng.standard_normal(truth.shape),

@@ -11,6 +11,7 @@ from lumbarlib.sim.acquisition import (
     background_air_mask,
     calibrate_noise_sd,
     combine_coils,
+    image_noise_sigma,
     rayleigh_sd_factor,
 )
 from lumbarlib.sim.coils import coil_maps
@@ -37,6 +38,18 @@ def test_air_sd_is_rayleigh_not_sigma(maps):
     image = acquire_image(zero, maps, PROTOCOLS["standard"], noise_sd=2.0, rng=np.random.default_rng(2))
     assert image.std() == pytest.approx(2.0 * rayleigh_sd_factor(2), rel=0.03)
     assert image.mean() == pytest.approx(2.0 / math.sqrt(2) * math.sqrt(math.pi) / 2, rel=0.03)
+
+
+@pytest.mark.parametrize("name", ["standard", "double-fast"])
+def test_the_known_image_sigma_is_the_one_the_air_shows(maps, name):
+    # Rayleigh air of per-component sigma s: mean s * sqrt(pi / 2); the sigma the DLR is given must be that s
+    protocol = PROTOCOLS[name]
+    zero = np.zeros(SHAPE, np.float32)
+    image = acquire_image(zero, maps, protocol, noise_sd=1.5, rng=np.random.default_rng(7))
+    sigma = image_noise_sigma(1.5, protocol.nex)
+    assert image.mean() == pytest.approx(sigma * math.sqrt(math.pi / 2), rel=0.02)
+    with pytest.raises(ValueError, match="'nex' = 0"):
+        image_noise_sigma(1.0, 0)
 
 
 def test_noise_free_fully_sampled_acquisition_returns_the_signal(maps):
