@@ -190,6 +190,7 @@ NOTEBOOK_PARAMETERS: dict[str, dict[str, Spec]] = {
         "overall_weights": NumberList(Number(0.0, 100.0), 5, 5, positive_sum=True),
         "human_scores_dir": PathText("dir"),
     },
+    "08_scorecard": {},
     "dlr_explorer": {
         **{name: SHARED[name] for name in ("seed", "n_volunteers", "matrix_scale", "cs_iterations", "volunteer")},
         **{name: SHARED[name] for name in ("nex", "cs_factor", "strength")},
