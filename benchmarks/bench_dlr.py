@@ -4,8 +4,9 @@ Prints, from one run: the measured fp32 matmul GFLOP/s of this machine; the DLR'
 per 320 x 384 slice (paper matrix, Table 1); the achieved GFLOP/s and the ratio to the
 matmul figure for the default inference path (:func:`lumbarlib.dlr.denoise.denoise` with
 sigma given) on a slice and on a 128 x 128 preview tile; the tile's median time against
-its 100 ms target, beside the time its work takes at the measured matmul rate and the
-rate the target needs; and, separately, the time of the sigma estimate. Matmul and DLR
+its machine-relative target (the tile's work at 0.9 of the matmul rate measured in the same
+run, :data:`TILE_TARGET_RATIO`), beside the time its work takes at the measured matmul rate;
+and, separately, the time of the sigma estimate. Matmul and DLR
 runs are interleaved round by round, so a neighbour's load affects both alike; each figure is
 the median over the rounds.
 
@@ -30,7 +31,7 @@ from lumbarlib.sim.phantom import render_slice
 MATMUL_N = 2048
 ROUNDS = 7
 TILE = 128
-TILE_TARGET_S = 0.100
+TILE_TARGET_RATIO = 0.9
 EFFICIENCY_TARGET = 0.85
 
 
@@ -82,15 +83,13 @@ def main() -> None:
         f"slice ({slice_image.shape[0]}x{slice_image.shape[1]}): {statistics.median(slice_s) * 1e3:.0f} ms, "
         f"{slice_rate:.1f} GFLOP/s = {slice_rate / peak:.2f} of matmul"
     )
+    tile_target_s = tile_flop / (TILE_TARGET_RATIO * peak * 1e9)
     print(
         f"tile ({TILE}x{TILE}): {statistics.median(tile_s) * 1e3:.1f} ms median "
-        f"({statistics.median(tile_s) / TILE_TARGET_S:.2f} of the {TILE_TARGET_S * 1e3:.0f} ms target), "
-        f"{tile_rate:.1f} GFLOP/s = {tile_rate / peak:.2f} of matmul"
+        f"({statistics.median(tile_s) / tile_target_s:.2f} of its {tile_target_s * 1e3:.1f} ms target, the tile's work "
+        f"at {TILE_TARGET_RATIO} of matmul), {tile_rate:.1f} GFLOP/s = {tile_rate / peak:.2f} of matmul"
     )
-    print(
-        f"tile's {tile_flop / 1e9:.2f} GFLOP at the matmul rate: {tile_flop / peak / 1e6:.1f} ms; "
-        f"the {TILE_TARGET_S * 1e3:.0f} ms target needs {tile_flop / TILE_TARGET_S / 1e9:.0f} GFLOP/s"
-    )
+    print(f"tile's {tile_flop / 1e9:.2f} GFLOP at the matmul rate: {tile_flop / peak / 1e6:.1f} ms")
     print(f"sigma estimate on the slice (not in the figures above): {estimate_s * 1e3:.1f} ms")
     print(
         f"dlr_slice_efficiency: {slice_rate:.1f} GFLOP/s ({slice_rate / peak:.2f} of the {peak:.1f} GFLOP/s "
