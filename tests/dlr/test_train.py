@@ -41,7 +41,8 @@ def test_logs_have_one_row_per_step_and_per_validation(uninterrupted):
     assert uninterrupted.stopped == "budget"
 
 
-def test_interrupted_run_resumes_to_identical_weights(uninterrupted, tmp_path, monkeypatch):
+def interrupt_at_step_3(tmp_path, monkeypatch) -> None:
+    """Run TINY until step 3 (0-based) raises, as an interruption would; then restore the batches."""
     real = train_mod.batch_for_step
 
     def crash_at_step_3(images, config, step):
@@ -53,6 +54,10 @@ def test_interrupted_run_resumes_to_identical_weights(uninterrupted, tmp_path, m
     with pytest.raises(KeyboardInterrupt):
         train(TINY, tmp_path, show_pbar=False, images=IMAGES)
     monkeypatch.setattr(train_mod, "batch_for_step", real)
+
+
+def test_interrupted_run_resumes_to_identical_weights(uninterrupted, tmp_path, monkeypatch):
+    interrupt_at_step_3(tmp_path, monkeypatch)
     resumed = train(TINY, tmp_path, show_pbar=False, images=IMAGES)
     for key, value in uninterrupted.net.state_dict().items():
         torch.testing.assert_close(resumed.net.state_dict()[key], value, rtol=0, atol=0)
@@ -117,16 +122,7 @@ def test_bad_configuration_raises(field, value):
 
 
 def test_a_checkpoint_reads_back_as_the_run_so_far(tmp_path, monkeypatch):
-    real = train_mod.batch_for_step
-
-    def crash_at_step_3(images, config, step):
-        if step == 3:
-            raise KeyboardInterrupt
-        return real(images, config, step)
-
-    monkeypatch.setattr(train_mod, "batch_for_step", crash_at_step_3)
-    with pytest.raises(KeyboardInterrupt):
-        train(TINY, tmp_path, show_pbar=False, images=IMAGES)
+    interrupt_at_step_3(tmp_path, monkeypatch)
     so_far = read_checkpoint(tmp_path)
     assert so_far.stopped == "in progress" and list(so_far.validation_log["step"]) == [2]
     assert len(so_far.loss_log) == 2  # the checkpoint of step 2; step 3 was never saved
