@@ -16,11 +16,11 @@ Last line: ``dlr_slice_efficiency: <GFLOP/s> GFLOP/s (<ratio> of the fp32 matmul
 from __future__ import annotations
 
 import statistics
-import time
 
 import numpy as np
 import torch
 
+from lumbarlib.core.timing import matmul_gflops, median_seconds
 from lumbarlib.dlr.denoise import denoise
 from lumbarlib.dlr.network import flops
 from lumbarlib.dlr.weights import load_dlr
@@ -33,16 +33,6 @@ ROUNDS = 7
 TILE = 128
 TILE_TARGET_RATIO = 0.9
 EFFICIENCY_TARGET = 0.85
-
-
-def seconds(fn, repeats: int = 1) -> float:
-    """Median wall time of ``fn()`` over ``repeats`` calls."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -65,13 +55,13 @@ def main() -> None:
         fn()  # warm-up: thread pools, oneDNN kernels
     matmul, slice_s, tile_s = [], [], []
     for _ in range(ROUNDS):
-        matmul.append(2 * MATMUL_N**3 / seconds(lambda: a @ b, 3) / 1e9)
-        slice_s.append(seconds(lambda: denoise(slice_image, sigma=sigma, net=net)))
-        tile_s.append(seconds(lambda: denoise(tile, sigma=sigma, net=net), 5))
+        matmul.append(matmul_gflops(a, b, 3))
+        slice_s.append(median_seconds(lambda: denoise(slice_image, sigma=sigma, net=net)))
+        tile_s.append(median_seconds(lambda: denoise(tile, sigma=sigma, net=net), 5))
     peak = statistics.median(matmul)
     slice_rate = slice_flop / statistics.median(slice_s) / 1e9
     tile_rate = tile_flop / statistics.median(tile_s) / 1e9
-    estimate_s = seconds(lambda: estimate_sigma(slice_image), 5)
+    estimate_s = median_seconds(lambda: estimate_sigma(slice_image), 5)
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"fp32 matmul ({MATMUL_N}^3): {peak:.1f} GFLOP/s (median of {ROUNDS} rounds)")

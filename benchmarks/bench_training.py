@@ -13,11 +13,11 @@ Last line: ``dlr_training_efficiency: <GFLOP/s> GFLOP/s (<ratio> of the fp32 mat
 from __future__ import annotations
 
 import statistics
-import time
 
 import numpy as np
 import torch
 
+from lumbarlib.core.timing import matmul_gflops, median_seconds
 from lumbarlib.dlr.network import DLRNet, flops
 from lumbarlib.dlr.train import TrainConfig, normalised_mse
 
@@ -44,20 +44,12 @@ def main() -> None:
         loss.backward()
         optimizer.step()
 
-    def seconds(fn, repeats: int) -> float:
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
-
     step_flop = 3 * config.batch_size * flops(net, config.patch_size, config.patch_size)
     a @ b, step()  # warm-up
     matmul, steps = [], []
     for _ in range(ROUNDS):
-        matmul.append(2 * MATMUL_N**3 / seconds(lambda: a @ b, 3) / 1e9)
-        steps.append(seconds(step, STEPS_PER_ROUND))
+        matmul.append(matmul_gflops(a, b, 3))
+        steps.append(median_seconds(step, STEPS_PER_ROUND))
     peak = statistics.median(matmul)
     rate = step_flop / statistics.median(steps) / 1e9
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")

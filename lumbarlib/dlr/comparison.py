@@ -12,7 +12,7 @@ scanner knows it. The reference is ``y`` itself: it has its own noise, so PSNR a
 against it are upper-bounded (they rank methods; they do not measure distance to a
 truth). Per method and case:
 
-- ``psnr_db``, ``ssim``: scikit-image, data range the reference's maximum;
+- ``psnr_noisy_db`` (the input), ``psnr_db``, ``ssim`` (the output): scikit-image, data range the reference's maximum;
 - ``noise_gain``: the input's noise SD over the output's, in tissue (:func:`tissue_and_air`),
   both by two replicas (:func:`lumbarlib.dlr.calibration.replica_sd`, NEMA's difference method);
 - ``edge_ratio``: mean gradient magnitude of the output at the reference's strongest
@@ -24,8 +24,6 @@ truth). Per method and case:
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 from scipy.ndimage import binary_erosion, gaussian_filter, gaussian_gradient_magnitude
@@ -33,6 +31,7 @@ from skimage.filters import threshold_otsu
 from tqdm.auto import tqdm
 
 from lumbarlib.core.checks import check_range
+from lumbarlib.core.timing import median_seconds
 from lumbarlib.dlr.baselines import PARAMETER_GRIDS, apply_method
 from lumbarlib.dlr.calibration import replica_sd
 from lumbarlib.dlr.network import DLRNet
@@ -95,6 +94,7 @@ def case_metrics(method: str, k: float, case: DomainImage, level: float, seed: i
     psnr, ssim = psnr_ssim(ref, out[0], data_range=float(ref.max()))
     tissue, _ = tissue_and_air(ref)
     return {
+        "psnr_noisy_db": psnr_ssim(ref, noisy[0], data_range=float(ref.max()))[0],
         "psnr_db": psnr,
         "ssim": ssim,
         "noise_gain": replica_sd(noisy, tissue) / replica_sd(out, tissue),
@@ -143,8 +143,8 @@ def comparison_table(
     Returns
     -------
     DataFrame
-        Columns ``method, k, domain, image, level`` and the metrics of :func:`case_metrics`,
-        plus ``psnr_noisy_db`` (the input's PSNR).
+        Columns ``method, k, domain, image, level`` and the metrics of :func:`case_metrics`
+        (``psnr_noisy_db`` the input's PSNR, then the output's).
     """
     check_range("seed", seed, 0, integer=True)
     for level in levels:
@@ -153,27 +153,20 @@ def comparison_table(
     jobs = [(m, c, lv) for m in parameters for c in range(len(cases)) for lv in levels]
     for method, c, level in tqdm(jobs, desc="comparing denoisers", unit="case", disable=not show_pbar):
         case = cases[c]
-        noisy = _noisy(case, level, np.random.default_rng([seed, 0]))
-        psnr_noisy = psnr_ssim(case.image.astype(np.float64), noisy, data_range=float(case.image.max()))[0]
         metrics = case_metrics(method, parameters[method], case, level, seed, net)
         rows.append({"method": method, "k": parameters[method], "domain": case.domain, "image": case.name,
-                     "level": level, "psnr_noisy_db": psnr_noisy, **metrics})  # fmt: skip
+                     "level": level, **metrics})  # fmt: skip
     return pd.DataFrame(rows)
 
 
 def seconds_per_slice(method: str, k: float, *, net: DLRNet | None = None, repeats: int = 2) -> float:
     """Median wall time of ``method`` on one noisy 320 x 384 slice (the paper's matrix), after a warm-up call."""
-    check_range("repeats", repeats, 1, integer=True)
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[: TIMING_SHAPE[0], : TIMING_SHAPE[1]]
     image = ((np.hypot(yy - 160, xx - 192) < 120) * 0.8 + rng.normal(0, 0.03, TIMING_SHAPE)).clip(0)
-    apply_method(method, image, 0.03, k, net=net)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        apply_method(method, image, 0.03, k, net=net)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    run = lambda: apply_method(method, image, 0.03, k, net=net)
+    run()
+    return median_seconds(run, repeats)
 
 
 METRICS = ("psnr_db", "ssim", "noise_gain", "edge_ratio", "si_sd_air_gain")

@@ -50,7 +50,7 @@ from lumbarlib.core.checks import check_choice, check_range
 from lumbarlib.core.paths import build_dir
 from lumbarlib.dlr import weights
 from lumbarlib.dlr.network import DLRNet
-from lumbarlib.dlr.training_data import Batch, DomainImage, noisier2noise_target, real_split, sample_batch
+from lumbarlib.dlr.training_data import Batch, DomainImage, real_split, sample_batch
 
 CHECKPOINT_FILE = "checkpoint.pt"
 VALIDATION_STREAM = 10**9  # the validation patches' generator: default_rng([seed, VALIDATION_STREAM])
@@ -164,8 +164,7 @@ def validation_batches(images: tuple[DomainImage, ...], config: TrainConfig) -> 
 
 def _tensors(batch: Batch, device: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Input, Noisier2Noise target and total sigma of a batch, as tensors on ``device``."""
-    sigma_add = np.sqrt(np.maximum(batch.sigma.astype(np.float64) ** 2 - batch.sigma0.astype(np.float64) ** 2, 0.0))
-    target = noisier2noise_target(batch.noisy, batch.clean, np.maximum(sigma_add, 1e-12), batch.sigma0)
+    target = batch.targets()
     return tuple(
         torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).to(device)
         for a in (batch.noisy, target, batch.sigma)

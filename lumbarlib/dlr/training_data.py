@@ -84,6 +84,16 @@ class Batch:
     sigma: np.ndarray
     sigma0: np.ndarray
 
+    def targets(self) -> np.ndarray:
+        """The Noisier2Noise targets of the batch (:func:`noisier2noise_target`), float64.
+
+        The added noise is recovered from the total and the own noise,
+        ``sqrt(sigma**2 - sigma0**2)``.
+        """
+        total, own = self.sigma.astype(np.float64), self.sigma0.astype(np.float64)
+        sigma_add = np.sqrt(np.maximum(total**2 - own**2, 0.0))
+        return noisier2noise_target(self.noisy, self.clean, np.maximum(sigma_add, 1e-12), self.sigma0)
+
 
 def scaled(image: np.ndarray) -> np.ndarray:
     """``image`` divided by its 99.5th percentile, float32 (bright tissue about 1)."""

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -151,5 +152,17 @@ def read_calibration(folder: Path | None = None) -> Calibration:
 
 
 def calibrated_strength() -> float:
-    """The shipped weights' calibrated strength (the study's default)."""
-    return read_calibration().strength
+    """The shipped weights' calibrated strength (the study's default).
+
+    Read and checked once per state of the two files (their size and modification time),
+    not on every call: :func:`lumbarlib.dlr.denoise.denoise` asks for it per image.
+    """
+    folder = shipped_data_dir()
+    stamps = tuple((p.stat().st_size, p.stat().st_mtime_ns) if p.is_file() else None
+                   for p in (folder / CALIBRATION_FILE, folder / WEIGHTS_FILE))  # fmt: skip
+    return _calibrated_strength(folder, stamps)
+
+
+@lru_cache(maxsize=4)
+def _calibrated_strength(folder: Path, stamps: tuple) -> float:
+    return read_calibration(folder).strength
