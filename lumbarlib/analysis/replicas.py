@@ -204,6 +204,7 @@ def acquisition_replicas(
     processes: Mapping[str, Callable[[np.ndarray], np.ndarray] | None] | None = None,
     rois: Mapping[str, np.ndarray] | None = None,
     show_pbar: bool = True,
+    intensity_correction: np.ndarray | None = None,
     **acquire_kwargs,
 ) -> dict[str, ReplicaStats]:
     """Pseudo-multiple replicas of :func:`lumbarlib.sim.acquisition.acquire_image` on one slice.
@@ -227,6 +228,9 @@ def acquisition_replicas(
         itself), e.g. ``{"double-fast": None, "dlr-double-fast": dlr}``: the DLR then
         denoises the very replicas measured for its source set. Default
         ``{protocol.name: None}``.
+    intensity_correction : ndarray (ny, nx), optional
+        The vendor's correction of the whole slice, applied to every output after its
+        process (the processes see the reconstruction as it comes from the coils).
     **acquire_kwargs
         Passed on to ``acquire_image`` (``cs_iterations``, and ``mask``: give a fixed
         undersampling pattern, as a scanner uses, or each replica draws a new one).
@@ -247,13 +251,18 @@ def acquisition_replicas(
         )
     processes = dict(processes) if processes is not None else {protocol.name: None}
     part_signal, part_maps = signal[:, columns], coil_maps[:, :, columns]
+    if intensity_correction is not None and np.shape(intensity_correction) != signal.shape:
+        raise ValueError(
+            f"parameter 'intensity_correction': shape {np.shape(intensity_correction)} differs from {signal.shape}"
+        )
+    part_gain = 1.0 if intensity_correction is None else np.asarray(intensity_correction)[:, columns]
 
     def reconstruct(r: np.random.Generator) -> dict[str, np.ndarray]:
         part = acquire_image(part_signal, part_maps, protocol, noise_sd=noise_sd, rng=r, **acquire_kwargs)
         out = {}
         for name, process in processes.items():
             image = np.full(signal.shape, np.nan)
-            image[:, columns] = process(part) if process is not None else part
+            image[:, columns] = part_gain * (process(part) if process is not None else part)
             out[name] = image
         return out
 
@@ -323,11 +332,14 @@ def study_noise_sd(study: StudyImages) -> float:
     Background air outside the body (:func:`lumbarlib.sim.acquisition.background_air_mask`) of
     every volunteer's midsagittal standard image is pure noise; after the optimal coil
     combination its magnitude is Rayleigh with SD
-    :func:`~lumbarlib.sim.acquisition.rayleigh_sd_factor` times the k-space noise SD.
+    :func:`~lumbarlib.sim.acquisition.rayleigh_sd_factor` times the k-space noise SD. An
+    intensity correction (``study.correction``) is divided out first.
     """
     mid = SLICE_NAMES.index("mid")
+    gain = 1.0 if study.correction is None else study.correction[mid]
     values = [
-        study.images["standard"][v, mid][background_air_mask(study.labels[v, mid])] for v in range(study.n_volunteers)
+        (study.images["standard"][v, mid] / gain)[background_air_mask(study.labels[v, mid])]
+        for v in range(study.n_volunteers)
     ]
     return float(np.concatenate(values).std() / rayleigh_sd_factor(PROTOCOLS["standard"].nex))
 
@@ -349,8 +361,9 @@ def study_replicas(
     with the study's noise SD (:func:`study_noise_sd`), the coil maps of the slice and, for
     triple-fast, one fixed undersampling pattern; the DLR sets denoise the replicas of their
     source set with the noise SD the study's DLR estimated on that set's image
-    (:func:`lumbarlib.sim.noise.estimate_sigma`). Only the column bands holding the slice's
-    ROIs are acquired (:func:`column_bands`).
+    (:func:`lumbarlib.sim.noise.estimate_sigma`). With an intensity correction
+    (``study.correction``) the acquisitions and the DLR run before it, as in the study.
+    Only the column bands holding the slice's ROIs are acquired (:func:`column_bands`).
 
     Parameters
     ----------
@@ -387,18 +400,20 @@ def study_replicas(
     masks = roi_masks(on_slice, shape, study.pixel_mm)
     bands = column_bands(on_slice, shape[1], study.pixel_mm)
     noise_sd = study_noise_sd(study)
+    correction = None if study.correction is None else study.correction[mid]
+    gain = 1.0 if correction is None else correction
     out: dict[str, ReplicaStats] = {}
     for k, (name, protocol) in enumerate(PROTOCOLS.items()):
         processes: dict[str, Callable[[np.ndarray], np.ndarray] | None] = {name: None}
         if name in DLR_SETS and DLR_SETS[name] in study.images:
-            sigma = estimate_sigma(study.images[name][volunteer_index, mid])
+            sigma = estimate_sigma(study.images[name][volunteer_index, mid] / gain)
             processes[DLR_SETS[name]] = lambda image, sigma=sigma: denoiser(image, sigma=sigma)
         mask = None
         if protocol.cs_factor > 1:
             mask = phase_encode_mask(shape[0], protocol.cs_factor, rng=np.random.default_rng([seed, 1]))
         out.update(
             acquisition_replicas(
-                study.truth[volunteer_index, mid],
+                study.truth[volunteer_index, mid] / gain,
                 maps,
                 protocol,
                 noise_sd=noise_sd,
@@ -410,6 +425,7 @@ def study_replicas(
                 show_pbar=show_pbar,
                 cs_iterations=cs_iterations,
                 mask=mask,
+                intensity_correction=correction,
             )
         )
     return {n: out[n] for n in SET_NAMES if n in out}

@@ -126,12 +126,17 @@ def denoise_study(
     images: dict[str, np.ndarray],
     *,
     sigmas: dict[str, float] | None = None,
+    correction: np.ndarray | None = None,
     strength: float | None = None,
     net: DLRNet | None = None,
     device: str = "cpu",
     show_pbar: bool = True,
 ) -> dict[str, np.ndarray]:
     """DLR-double-fast and DLR-triple-fast for every volunteer and slice (paper sets (3) and (5)).
+
+    With an intensity correction the DLR works where a scanner's reconstruction runs it,
+    before the correction: each image is divided by its slice's correction, denoised
+    (its noise is then uniform, with the acquisition's sigma) and multiplied back.
 
     Parameters
     ----------
@@ -142,6 +147,9 @@ def denoise_study(
         images' scale), known as a scanner knows it from its noise calibration
         (:func:`lumbarlib.sim.acquisition.image_noise_sigma`); default: estimated image by
         image (:func:`lumbarlib.sim.noise.estimate_sigma`).
+    correction : ndarray (slices, ny, nx), optional
+        The vendor's intensity correction of each slice
+        (:class:`lumbarlib.study.imagesets.StudyImages` ``correction``); default none.
     strength, net, device
         As for :func:`denoise`.
     show_pbar : bool
@@ -161,13 +169,17 @@ def denoise_study(
     for name in DLR_SETS:
         if sigmas is not None and name not in sigmas:
             raise ValueError(f"parameter 'sigmas': no sigma for set {name!r}; has {sorted(sigmas)}")
+    if correction is not None and np.shape(correction) != np.shape(images[next(iter(DLR_SETS))])[1:]:
+        raise ValueError(f"parameter 'correction': shape {np.shape(correction)} is not (slices, ny, nx) of the images")
     strength = resolve_strength(strength)
     net = _shipped(device) if net is None else net
     jobs = [(src, idx) for src in DLR_SETS for idx in np.ndindex(images[src].shape[:2])]
     out = {dst: np.empty_like(images[src], dtype=np.float32) for src, dst in DLR_SETS.items()}
     for src, idx in tqdm(jobs, desc="DLR", unit="image", disable=not show_pbar):
         sigma = None if sigmas is None else sigmas[src]
-        out[DLR_SETS[src]][idx] = denoise(images[src][idx], sigma=sigma, strength=strength, net=net, device=device)
+        gain = 1.0 if correction is None else correction[idx[1]]
+        raw = images[src][idx] / gain
+        out[DLR_SETS[src]][idx] = gain * denoise(raw, sigma=sigma, strength=strength, net=net, device=device)
     return out
 
 

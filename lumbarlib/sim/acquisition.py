@@ -12,7 +12,8 @@ One acquisition of one slice, for any protocol of Table 1 :cite:`kashiwagi2022lu
    :cite:`roemer1990nmr`): :math:`\\hat m = \\sum_c S_c^* F^{-1} y_c` with
    :math:`\\sum_c |S_c|^2 = 1`; undersampled data (triple-fast) are compressed to 6
    virtual coils and reconstructed by L1-wavelet compressed sensing (:mod:`lumbarlib.sim.cs`);
-4. the magnitude is taken.
+4. the magnitude is taken, and (by default in the study) multiplied by the vendor's
+   intensity correction, which removes the coil shading (:mod:`lumbarlib.sim.vendor`).
 
 With unit-RSS maps the combined noise is complex Gaussian of the same SD everywhere, so
 background air in the magnitude image is Rayleigh distributed: its SD is
@@ -129,6 +130,7 @@ def acquire_image(
     mask: np.ndarray | None = None,
     noise_covariance: np.ndarray | None = None,
     cs_lambda: float | None = None,
+    intensity_correction: np.ndarray | None = None,
 ) -> np.ndarray:
     """Acquire one slice with a protocol and reconstruct its coil-combined magnitude image.
 
@@ -157,14 +159,22 @@ def acquire_image(
     cs_lambda : float, optional
         L1-wavelet weight; default ``CS_LAMBDA_PER_NOISE_SD * noise_sd / sqrt(NEX)``,
         i.e. the soft threshold tracks the noise actually in the data.
+    intensity_correction : ndarray (ny, nx), optional
+        Multiplies the magnitude (:func:`lumbarlib.sim.vendor.intensity_correction`);
+        default none.
 
     Returns
     -------
     ndarray, float32, shape (ny, nx)
-        Magnitude image on the scale of ``signal``.
+        Magnitude image on the scale of ``signal`` (times ``intensity_correction``).
     """
     check_range("cs_iterations", cs_iterations, 1, None, integer=True)
     ny = signal.shape[0]
+    if intensity_correction is not None and np.shape(intensity_correction) != np.shape(signal):
+        raise ValueError(
+            f"parameter 'intensity_correction': shape {np.shape(intensity_correction)} differs from the "
+            f"signal's {np.shape(signal)}"
+        )
     undersampled = protocol.cs_factor > 1
     if mask is None and undersampled:
         mask = phase_encode_mask(ny, protocol.cs_factor, rng=rng)
@@ -186,7 +196,10 @@ def acquire_image(
             max_iter=cs_iterations,
             show_pbar=show_pbar,
         )
-    return np.abs(image).astype(np.float32)
+    magnitude = np.abs(image)
+    if intensity_correction is not None:
+        magnitude = magnitude * intensity_correction
+    return magnitude.astype(np.float32)
 
 
 def image_noise_sigma(noise_sd: float, nex: int = 1) -> float:
@@ -227,6 +240,29 @@ def background_air_mask(labels: np.ndarray, margin_px: int = 6) -> np.ndarray:
     front = np.unique(parts[:, 0])
     anterior = np.isin(parts, front[front > 0])
     return ndimage.binary_erosion(anterior, iterations=margin_px, border_value=1)
+
+
+AIR_ROI_AREA_MM2 = 30.0
+"""Area of the paper's background-air ROI."""
+
+
+def deepest_air(labels: np.ndarray, pixel_mm: tuple[float, float], area_mm2: float = AIR_ROI_AREA_MM2) -> np.ndarray:
+    """The disc of ``area_mm2`` around the air pixel farthest from any tissue: where an air ROI of that area goes.
+
+    The paper's background-air ROI (30 mm^2) lies in air, away from the body; the ROIs of
+    :mod:`lumbarlib.analysis.rois` are placed where they fit deepest in their structure. The
+    noise calibration needs that place before any ROI exists, because an intensity
+    correction makes the air's noise depend on it.
+    """
+    check_range("area_mm2", area_mm2, 0.0, low_inclusive=False)
+    air = labels == LABELS["air"]
+    if not air.any():
+        raise ValueError("parameter 'labels': holds no air")
+    depth = ndimage.distance_transform_edt(np.pad(air, 1), sampling=pixel_mm)[1:-1, 1:-1]
+    centre = np.unravel_index(np.argmax(depth), depth.shape)
+    rows, cols = np.indices(labels.shape)
+    distance2 = ((rows - centre[0]) * pixel_mm[0]) ** 2 + ((cols - centre[1]) * pixel_mm[1]) ** 2
+    return (distance2 <= area_mm2 / math.pi) & air
 
 
 def fat_s1_mask(labels: np.ndarray, margin_px: int = 1) -> np.ndarray:
@@ -277,6 +313,8 @@ def calibrate_noise_sd(
     target_snr: float = PAPER_FAT_SNR,
     protocol: Protocol | None = None,
     noise_covariance: np.ndarray | None = None,
+    intensity_correction: np.ndarray | None = None,
+    air_mask: np.ndarray | None = None,
 ) -> NoiseCalibration:
     r"""Choose the k-space noise SD so that the standard fat SNR, measured the paper's way, averages ``target_snr``.
 
@@ -294,13 +332,17 @@ def calibrate_noise_sd(
 
     :math:`a` is *measured*, as the SD of background air in a noise-only acquisition
     (``signal = 0``, ``noise_sd = 1``) through the standard protocol's full pipeline,
-    so it holds whatever the coil combination and noise correlation; for white noise it
-    equals :func:`rayleigh_sd_factor` (0.328 at NEX 2), which the tests check.
+    so it holds whatever the coil combination, noise correlation and intensity correction; for
+    white noise without a correction it equals :func:`rayleigh_sd_factor` (0.328 at NEX 2), which the tests check.
+
+    With an intensity correction the fat mean and the air SD are both read from the
+    corrected images, as the paper read its scanner's images.
 
     Parameters
     ----------
     truth_mid : ndarray (n_volunteers, ny, nx)
-        Noise-free standard images of the midsagittal slices.
+        Noise-free standard images of the midsagittal slices, as the coils see them
+        (before any intensity correction).
     labels_mid : ndarray (n_volunteers, ny, nx)
         Their labels.
     coil_maps : ndarray (n_coils, ny, nx)
@@ -313,6 +355,13 @@ def calibrate_noise_sd(
         Default: the standard protocol.
     noise_covariance : ndarray, optional
         Receiver noise covariance.
+    intensity_correction : ndarray (ny, nx), optional
+        The vendor's correction of the midsagittal slice (as for :func:`acquire_image`).
+    air_mask : ndarray of bool (ny, nx), optional
+        Where the air ROIs lie (give the union of the volunteers'): a correction makes the
+        air's noise depend on the place, so the uncorrected air SD, measured over the
+        background air of every volunteer (:func:`background_air_mask`), is multiplied by
+        the mean correction there; default: that background air.
 
     Returns
     -------
@@ -323,7 +372,10 @@ def calibrate_noise_sd(
     truth_mid, labels_mid = np.asarray(truth_mid), np.asarray(labels_mid)
     if truth_mid.ndim != 3 or truth_mid.shape != labels_mid.shape:
         raise ValueError(f"truth {truth_mid.shape} and labels {labels_mid.shape} must both be (n, ny, nx)")
-    fat = np.array([t[fat_s1_mask(lab)].mean() for t, lab in zip(truth_mid, labels_mid)])
+    seen = truth_mid if intensity_correction is None else truth_mid * intensity_correction
+    fat = np.array([t[fat_s1_mask(lab)].mean() for t, lab in zip(seen, labels_mid)])
+    if air_mask is not None and (np.shape(air_mask) != truth_mid.shape[1:] or not np.any(air_mask)):
+        raise ValueError(f"parameter 'air_mask': must be a non-empty boolean mask of shape {truth_mid.shape[1:]}")
     noise_only = acquire_image(
         np.zeros(truth_mid.shape[1:], np.float32),
         coil_maps,
@@ -334,6 +386,9 @@ def calibrate_noise_sd(
     )
     air = np.logical_and.reduce([background_air_mask(lab) for lab in labels_mid])
     a = float(noise_only[air].std())
+    if intensity_correction is not None:
+        # the correction multiplies the (uniform) noise: an ROI where it is g has an air SD of g times a
+        a *= float(np.mean(intensity_correction[air if air_mask is None else np.asarray(air_mask, dtype=bool)]))
     return NoiseCalibration(
         noise_sd=float(fat.mean() / (a * target_snr)),
         fat_mean=fat,

@@ -5,13 +5,14 @@ Each virtual volunteer is an :class:`lumbarlib.sim.anatomy.Anatomy` drawn from a
 generator: body thickness, fat, lordosis, vertebral and disc heights, canal size, conus
 level, marrow fat fraction (age), positioning, and a few per-cent variation of the
 tissues' proton densities. :func:`simulate_cohort` renders both slices of every
-volunteer, calibrates the noise once and acquires the three protocols of Table 1.
+volunteer, calibrates the noise once and acquires the three protocols of Table 1, with the
+mechanisms a :class:`ScannerModel` switches on.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -21,12 +22,14 @@ from lumbarlib.sim.acquisition import (
     NoiseCalibration,
     acquire_image,
     calibrate_noise_sd,
+    deepest_air,
 )
 from lumbarlib.sim.anatomy import Anatomy
 from lumbarlib.sim.coils import CoilMaps, coil_maps
 from lumbarlib.sim.labels import SLICE_NAMES, SLICE_OFFSET_MM
 from lumbarlib.sim.phantom import grid_shape, render_slice
 from lumbarlib.sim.sampling import phase_encode_mask
+from lumbarlib.sim.vendor import intensity_correction
 from lumbarlib.study.design import ACQUIRED_SETS
 from lumbarlib.study.imagesets import StudyImages
 from lumbarlib.study.protocol import PROTOCOLS
@@ -80,6 +83,38 @@ def draw_cohort(n_volunteers: int, seed: int) -> list[Anatomy]:
     return [draw_anatomy(np.random.default_rng([seed, 1, i])) for i in range(n_volunteers)]
 
 
+@dataclass(frozen=True)
+class ScannerModel:
+    """The mechanisms beyond the plain TSE signal, coil shading and noise that the virtual scanner applies.
+
+    Each can be switched off to measure what it does to the acquisition scorecard
+    (:func:`lumbarlib.analysis.fidelity.mechanism_effects`).
+
+    Attributes
+    ----------
+    magnetisation_transfer : bool
+        Incidental MT of the multi-slice TSE (:data:`lumbarlib.sim.tissues.MT_LOSS`).
+    intensity_normalisation : bool
+        The vendor's surface-coil intensity correction (:mod:`lumbarlib.sim.vendor`).
+    """
+
+    magnetisation_transfer: bool = True
+    intensity_normalisation: bool = True
+
+    @classmethod
+    def mechanisms(cls) -> tuple[str, ...]:
+        """Names of the switchable mechanisms, in the order of the class's attributes."""
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def only(cls, mechanism: str | None) -> ScannerModel:
+        """The model with just ``mechanism`` on (None: all off), for measuring one mechanism at a time."""
+        names = cls.mechanisms()
+        if mechanism is not None and mechanism not in names:
+            raise ValueError(f"mechanism = {mechanism!r}: must be one of {names} or None")
+        return cls(**{name: name == mechanism for name in names})
+
+
 @dataclass
 class CohortSimulation:
     """Everything the simulation chapter shows and hands on.
@@ -115,6 +150,7 @@ def simulate_cohort(
     matrix_scale: float = 1.0,
     cs_iterations: int = 20,
     show_pbar: bool = True,
+    scanner: ScannerModel | None = None,
 ) -> CohortSimulation:
     """Render, calibrate and acquire the whole study: every volunteer, both slices, three protocols.
 
@@ -135,6 +171,8 @@ def simulate_cohort(
         FISTA iterations of the triple-fast reconstruction.
     show_pbar : bool
         Progress bars.
+    scanner : ScannerModel, optional
+        Mechanisms applied (default: all on).
 
     Returns
     -------
@@ -144,6 +182,7 @@ def simulate_cohort(
     check_range("seed", seed, 0, None, integer=True)
     check_range("matrix_scale", matrix_scale, 0.0, 1.0, low_inclusive=False)
     check_range("cs_iterations", cs_iterations, 1, None, integer=True)
+    scanner = scanner or ScannerModel()
     standard = PROTOCOLS["standard"]
     shape = grid_shape(standard, matrix_scale)
     fov = (standard.fov_phase_mm, standard.fov_read_mm)
@@ -155,37 +194,62 @@ def simulate_cohort(
     labels = np.empty((n_volunteers, len(SLICE_NAMES)) + shape, dtype=np.int16)
     jobs = [(i, j) for i in range(n_volunteers) for j in range(len(SLICE_NAMES))]
     for i, j in tqdm(jobs, desc="phantoms", unit="slice", disable=not show_pbar):
-        ph = render_slice(anatomies[i], SLICE_NAMES[j], standard, matrix_scale=matrix_scale)
+        ph = render_slice(
+            anatomies[i],
+            SLICE_NAMES[j],
+            standard,
+            matrix_scale=matrix_scale,
+            magnetisation_transfer=scanner.magnetisation_transfer,
+        )
         signal[i, j], labels[i, j] = ph.signal, ph.labels
     seconds["phantom"] = time.perf_counter() - start
 
     start = time.perf_counter()
     maps = {name: coil_maps(shape, fov, SLICE_OFFSET_MM[name]) for name in SLICE_NAMES}
-    truth = signal * np.stack([maps[name].shading for name in SLICE_NAMES])[None]
+    shading = np.stack([maps[name].shading for name in SLICE_NAMES])
+    seen = signal * shading[None]  # the object as the coils see it
+    correction = intensity_correction(shading) if scanner.intensity_normalisation else None
     seconds["coils"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    calibration = calibrate_noise_sd(truth[:, 0], labels[:, 0], maps["mid"].maps, rng=np.random.default_rng([seed, 3]))
+    pixel = (fov[0] / shape[0], fov[1] / shape[1])
+    # the air SD is read where the air ROI lies: with the correction the air's noise depends on the place
+    calibration = calibrate_noise_sd(
+        seen[:, 0],
+        labels[:, 0],
+        maps["mid"].maps,
+        rng=np.random.default_rng([seed, 3]),
+        intensity_correction=None if correction is None else correction[0],
+        air_mask=np.logical_or.reduce([deepest_air(labels[i, 0], pixel) for i in range(n_volunteers)]),
+    )
     seconds["calibration"] = time.perf_counter() - start
 
     mask = phase_encode_mask(shape[0], PROTOCOLS["triple-fast"].cs_factor, rng=np.random.default_rng([seed, 2]))
-    images = {name: np.empty_like(truth) for name in ACQUIRED_SETS}
+    images = {name: np.empty_like(seen) for name in ACQUIRED_SETS}
     for k, name in enumerate(ACQUIRED_SETS):
         start = time.perf_counter()
         protocol = PROTOCOLS[name]
         for i, j in tqdm(jobs, desc=name, unit="slice", disable=not show_pbar):
             images[name][i, j] = acquire_image(
-                truth[i, j],
+                seen[i, j],
                 maps[SLICE_NAMES[j]].maps,
                 protocol,
                 noise_sd=calibration.noise_sd,
                 rng=np.random.default_rng([seed, 4, i, j, k]),
                 cs_iterations=cs_iterations,
                 mask=mask if protocol.cs_factor > 1 else None,
+                intensity_correction=None if correction is None else correction[j],
             )
         seconds[name] = time.perf_counter() - start
-    pixel = (fov[0] / shape[0], fov[1] / shape[1])
-    study = StudyImages(images=images, truth=truth, labels=labels, pixel_mm=pixel, noise_sd=calibration.noise_sd)
+    truth = seen if correction is None else seen * correction[None]
+    study = StudyImages(
+        images=images,
+        truth=truth,
+        labels=labels,
+        pixel_mm=pixel,
+        noise_sd=calibration.noise_sd,
+        correction=correction,
+    )
     return CohortSimulation(
         study=study, anatomies=anatomies, maps=maps, mask=mask, calibration=calibration, seconds=seconds
     )

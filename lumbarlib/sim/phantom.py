@@ -181,6 +181,7 @@ def render_slice(
     *,
     matrix_scale: float = 1.0,
     oversample: int = 2,
+    magnetisation_transfer: bool = True,
 ) -> PhantomSlice:
     """Render one sagittal slice of a volunteer on the protocol's grid.
 
@@ -198,6 +199,9 @@ def render_slice(
         Rendering resolution relative to the acquired pixel (1 to 4); the result is cut to
         the acquired k-space extent, so edges carry partial volume and Gibbs ringing.
         Labels are those of the pixel centres.
+    magnetisation_transfer : bool
+        Incidental MT of the multi-slice train (:data:`lumbarlib.sim.tissues.MT_LOSS`);
+        False renders the tissues as a single-slice acquisition would.
 
     Returns
     -------
@@ -219,7 +223,8 @@ def render_slice(
     para = slice_name == "para"
 
     def sig(name: str) -> float:
-        return tse_signal(TISSUE_PROPERTIES[name], protocol) * anat.tissue_scale.get(name, 1.0)
+        signal = tse_signal(TISSUE_PROPERTIES[name], protocol, magnetisation_transfer=magnetisation_transfer)
+        return signal * anat.tissue_scale.get(name, 1.0)
 
     shape = (hy, hx)
 

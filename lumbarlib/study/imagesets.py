@@ -34,7 +34,7 @@ class StudyImages:
         (:data:`lumbarlib.sim.labels.SLICE_NAMES`).
     truth : ndarray
         float32 (n_volunteers, 2, ny, nx): the noise-free magnitude on the same scale
-        (same coil shading, same k-space extent).
+        (same coil shading and intensity correction, same k-space extent).
     labels : ndarray
         int16 (n_volunteers, 2, ny, nx): tissue ids of :data:`lumbarlib.sim.labels.LABELS`.
     pixel_mm : tuple of float
@@ -42,6 +42,10 @@ class StudyImages:
     noise_sd : float or None
         The k-space noise SD per coil the sets were acquired with (the one calibrated
         number of the simulation, :func:`lumbarlib.sim.acquisition.calibrate_noise_sd`), if known.
+    correction : ndarray or None
+        float32 (2, ny, nx): the vendor's intensity correction of each slice
+        (:func:`lumbarlib.sim.vendor.intensity_correction`), the same for every volunteer,
+        that multiplied the reconstructed magnitudes; None if the images are uncorrected.
     """
 
     images: dict[str, np.ndarray]
@@ -49,6 +53,7 @@ class StudyImages:
     labels: np.ndarray
     pixel_mm: tuple[float, float]
     noise_sd: float | None = None
+    correction: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         shape = self.truth.shape
@@ -71,6 +76,12 @@ class StudyImages:
             if not np.isfinite(self.noise_sd) or self.noise_sd < 0:
                 raise ValueError(f"noise_sd = {self.noise_sd!r}: must be a finite number >= 0 or None")
             self.noise_sd = float(self.noise_sd)
+        if self.correction is not None:
+            self.correction = np.asarray(self.correction, dtype=np.float32)
+            if self.correction.shape != shape[1:] or not np.all(self.correction > 0):
+                raise ValueError(
+                    f"correction must be positive with shape {shape[1:]}, got shape {self.correction.shape}"
+                )
 
     @property
     def n_volunteers(self) -> int:
@@ -87,6 +98,8 @@ class StudyImages:
         arrays = {f"image__{name}": arr for name, arr in self.images.items()}
         if self.noise_sd is not None:
             arrays["noise_sd"] = np.asarray(self.noise_sd)
+        if self.correction is not None:
+            arrays["correction"] = self.correction
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, truth=self.truth, labels=self.labels, pixel_mm=np.asarray(self.pixel_mm), **arrays)
 
@@ -102,6 +115,7 @@ class StudyImages:
                 labels=data["labels"],
                 pixel_mm=tuple(data["pixel_mm"].tolist()),
                 noise_sd=noise_sd,
+                correction=data["correction"] if "correction" in data.files else None,
             )
 
     def with_sets(self, extra: dict[str, np.ndarray]) -> StudyImages:
@@ -112,6 +126,7 @@ class StudyImages:
             labels=self.labels,
             pixel_mm=self.pixel_mm,
             noise_sd=self.noise_sd,
+            correction=self.correction,
         )
 
 

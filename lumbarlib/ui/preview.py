@@ -37,7 +37,7 @@ from lumbarlib.analysis.rois import TISSUE_NAMES, OvalRoi, place_roi
 from lumbarlib.core.checks import check_range
 from lumbarlib.dlr.denoise import denoise
 from lumbarlib.dlr.network import DLRNet
-from lumbarlib.sim.acquisition import acquire_image, calibrate_noise_sd
+from lumbarlib.sim.acquisition import acquire_image, calibrate_noise_sd, deepest_air
 from lumbarlib.sim.cohort import simulate_cohort
 from lumbarlib.sim.coils import coil_maps
 from lumbarlib.sim.labels import SLICE_NAMES, SLICE_OFFSET_MM
@@ -126,6 +126,9 @@ class Tile:
         Row and column of the tile's first pixel in the slice.
     noise_sd : float
         The study's calibrated k-space noise SD (noise level 1).
+    correction : ndarray or None
+        The vendor's intensity correction over the tile (``study.correction``), if the
+        study has one: ``signal`` is the corrected truth, the coils see ``signal / correction``.
     """
 
     volunteer: int
@@ -135,6 +138,17 @@ class Tile:
     pixel_mm: tuple[float, float]
     origin: tuple[int, int]
     noise_sd: float
+    correction: np.ndarray | None = None
+
+    @property
+    def gain(self) -> np.ndarray | float:
+        """The intensity correction over the tile (1 without one)."""
+        return 1.0 if self.correction is None else self.correction
+
+    @property
+    def seen(self) -> np.ndarray:
+        """The noise-free tile as the coils see it, before the intensity correction."""
+        return self.signal / self.gain
 
     def masks(self) -> dict[str, np.ndarray]:
         """Boolean masks of the tile's ROIs."""
@@ -234,6 +248,7 @@ def make_tile(
         pixel_mm=study.pixel_mm,
         origin=origin,
         noise_sd=float(noise_sd),
+        correction=None if study.correction is None else study.correction[SLICE_NAMES.index("mid")][window],
     )
 
 
@@ -247,12 +262,13 @@ def acquire_tile(tile: Tile, settings: Settings, *, seed: int, cs_iterations: in
     check_range("cs_iterations", cs_iterations, 1, integer=True)
     rng = np.random.default_rng([seed, NOISE_STREAM, tile.volunteer])
     return acquire_image(
-        tile.signal,
+        tile.seen,
         tile.coil_maps,
         settings.protocol(),
         noise_sd=tile.noise_sd * settings.noise_factor,
         rng=rng,
         cs_iterations=cs_iterations,
+        intensity_correction=tile.correction,
     )
 
 
@@ -352,13 +368,15 @@ def make_preview(
         The tile as acquired (:func:`acquire_tile`).
     settings : Settings
     sigma : float, optional
-        Noise SD for the DLR (default: estimated from ``noisy``, as a scanner would).
+        Noise SD for the DLR (default: estimated from ``noisy``, as a scanner would),
+        before the tile's intensity correction: the DLR denoises ``noisy / tile.gain``.
     net : DLRNet, optional
         Default: the shipped weights.
     """
-    sigma = estimate_sigma(noisy) if sigma is None else sigma
+    raw = noisy / tile.gain
+    sigma = estimate_sigma(raw) if sigma is None else sigma
     check_range("sigma", sigma, 0)
-    denoised = denoise(noisy, sigma=sigma, strength=settings.strength, net=net)
+    denoised = tile.gain * denoise(raw, sigma=sigma, strength=settings.strength, net=net)
     return Preview(
         settings=settings,
         noisy=noisy,
@@ -419,11 +437,14 @@ class Explorer:
             noise_sd = study.noise_sd
         if noise_sd is None:
             mid = SLICE_NAMES.index("mid")
+            correction = None if study.correction is None else study.correction[mid]
             noise_sd = calibrate_noise_sd(
-                study.truth[:, mid],
+                study.truth[:, mid] / (1.0 if correction is None else correction),
                 study.labels[:, mid],
                 self.coil_maps,
                 rng=np.random.default_rng([seed, CALIBRATION_STREAM]),
+                intensity_correction=correction,
+                air_mask=np.logical_or.reduce([deepest_air(labels, study.pixel_mm) for labels in study.labels[:, mid]]),
             ).noise_sd
         check_range("noise_sd", noise_sd, 0)
         self.noise_sd = float(noise_sd)
@@ -450,7 +471,7 @@ class Explorer:
             )
             if len(self._acquired) >= 8:
                 self._acquired.pop(next(iter(self._acquired)))
-            self._acquired[key] = (noisy, estimate_sigma(noisy))
+            self._acquired[key] = (noisy, estimate_sigma(noisy / self.tile(settings.volunteer).gain))
         return self._acquired[key]
 
     def preview(self, settings: Settings) -> Preview:

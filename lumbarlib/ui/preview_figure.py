@@ -55,7 +55,8 @@ class PreviewFigure:
             FigureCanvasAgg(self.fig)
             axes = self.fig.subplots(1, 3)
             vmax = tile.display_max()
-            dmax = DIFFERENCE_WINDOW_SD * tile.noise_sd if tile.noise_sd > 0 else 0.1 * vmax
+            noise = tile.noise_sd * float(np.median(tile.gain))  # the noise SD the corrected tile shows
+            dmax = DIFFERENCE_WINDOW_SD * noise if noise > 0 else 0.1 * vmax
             blank = np.zeros_like(tile.signal)
             self.images = [
                 show_image(axes[0], blank, pixel_mm=tile.pixel_mm, title="acquired (DLR input)", vmin=0, vmax=vmax),

@@ -4,7 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lumbarlib.analysis.fidelity import TOLERANCES, acquisition_fidelity, dlr_fidelity, mean_snr, passed
+from lumbarlib.analysis.fidelity import (
+    TOLERANCES,
+    acquisition_fidelity,
+    dlr_fidelity,
+    mean_snr,
+    mechanism_effects,
+    passed,
+)
 from lumbarlib.study.paper import load_table2
 
 
@@ -68,3 +75,23 @@ def test_the_dlr_scorecard_has_twelve_cells_from_the_papers_gains():
     )
     assert tripled.loc[("DLR gain, triple-fast", "disc"), "verdict"] == "miss"
     assert passed(tripled.reset_index()) == (11, 12)
+
+
+def test_mechanism_effects_measure_each_mechanism_against_the_same_noise():
+    effects = mechanism_effects(
+        load_table2(), n_volunteers=1, seed=3, matrix_scale=0.5, cs_iterations=3, show_pbar=False
+    )
+    models = ["none", "magnetisation_transfer", "intensity_normalisation", "all"]
+    assert list(effects.columns) == ["quantity", "tissue", "paper", *models]
+    cells, count = effects.iloc[:-1], effects.iloc[-1]
+    assert len(cells) == 17 and count["quantity"] == "cells within tolerance"
+    contrast = cells[cells["quantity"] == "contrast"].set_index("tissue")
+    # MT darkens cord and muscle against fat (which has no MT); normalisation removes the posterior coil's boost
+    assert (
+        0.78 < contrast.loc["cord", "magnetisation_transfer"] / contrast.loc["cord", "none"] < 0.9
+    )  # CSF partial volume
+    assert contrast.loc["cord", "intensity_normalisation"] < 0.7 * contrast.loc["cord", "none"]
+    # neither changes what halving NEX costs: the same noise draws, scaled, in the same air ROI
+    halving = cells[cells["quantity"] == "double-fast / standard"]
+    np.testing.assert_allclose(halving["magnetisation_transfer"], halving["none"], rtol=0.02)
+    np.testing.assert_allclose(halving["intensity_normalisation"], halving["none"], rtol=0.05)

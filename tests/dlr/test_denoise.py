@@ -118,6 +118,20 @@ def test_denoise_study_gives_both_sets_the_known_sigma_of_their_acquisition():
         denoise_study(images, sigmas={"double-fast": 0.1}, net=net)
 
 
+def test_denoise_study_runs_the_dlr_before_the_intensity_correction():
+    net = DLRNet(n_blocks=1)
+    rng = np.random.default_rng(5)
+    raw = {name: rng.uniform(0, 1, (1, 2, 16, 20)).astype(np.float32) for name in DLR_SETS}
+    correction = rng.uniform(1.0, 8.0, (2, 16, 20)).astype(np.float32)
+    corrected = {name: raw[name] * correction[None] for name in DLR_SETS}
+    out = denoise_study(corrected, sigmas={n: 0.1 for n in DLR_SETS}, correction=correction, net=net, show_pbar=False)
+    for src, dst in DLR_SETS.items():
+        expected = correction[1] * denoise(raw[src][0, 1], sigma=0.1, net=net)
+        np.testing.assert_allclose(out[dst][0, 1], expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="correction"):
+        denoise_study(corrected, correction=correction[0], net=net)
+
+
 def test_bad_inputs_raise_before_any_work():
     net = DLRNet(n_blocks=1)
     with pytest.raises(ValueError, match="NaN"):

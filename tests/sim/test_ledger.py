@@ -1,6 +1,6 @@
 """The calibration ledger lists the numbers the simulation runs with; only the noise level is set on the paper."""
 
-from lumbarlib.sim import acquisition, coils
+from lumbarlib.sim import acquisition, coils, tissues
 from lumbarlib.sim.ledger import COLUMNS, NOT_CALIBRATED, calibration_ledger
 from lumbarlib.sim.tissues import TISSUE_PROPERTIES
 from lumbarlib.study.protocol import PROTOCOLS
@@ -26,7 +26,9 @@ def test_values_are_those_the_code_runs_with():
     assert ledger["phase oversampling"] == f"{PROTOCOLS['standard'].phase_oversampling:g}"
     assert ledger["loop radius"] == f"{coils.spine_array().radius_mm:g}"
     for name, tissue in TISSUE_PROPERTIES.items():
-        assert ledger[name] == f"{tissue.pd:g} / {tissue.t1_ms:g} / {tissue.t2_ms:g}"
+        assert ledger[name] == f"{tissue.pd:g} / {tissue.t1_ms:g} / {tissue.t2_ms:g} / {tissue.mt_loss:g}"
+    assert ledger["incidental MT loss, white-matter-like tissue"] == f"{tissues.MT_WHITE_MATTER_LOSS:g}"
+    assert ledger["surface-coil intensity normalisation"].startswith("on")
 
 
 def test_numbers_taken_as_published_say_so():

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from lumbarlib.sim.anatomy import Anatomy, typical_anatomy
 from lumbarlib.sim.cohort import draw_cohort
@@ -119,3 +120,30 @@ def test_bad_input():
         render_slice(typical_anatomy(), "mid", matrix_scale=0)
     with pytest.raises(ValueError, match="'body_ap_mm' = 400"):
         Anatomy(body_ap_mm=400)
+
+
+def test_magnetisation_transfer_off_gives_the_single_slice_signal():
+    p = PROTOCOLS["standard"]
+    for tissue in TISSUE_PROPERTIES.values():
+        single = tse_signal(tissue, p, magnetisation_transfer=False)
+        assert tse_signal(tissue, p) == pytest.approx((1.0 - tissue.mt_loss) * single)
+    # fluid and fat have no macromolecular pool: unchanged; cord and muscle lose the measured fraction
+    for name in ("csf", "fat", "bowel_fluid", "venous_blood"):
+        assert TISSUE_PROPERTIES[name].mt_loss == 0.0
+    assert TISSUE_PROPERTIES["cord"].mt_loss == pytest.approx(0.20)
+    assert 0.0 < TISSUE_PROPERTIES["nucleus"].mt_loss < TISSUE_PROPERTIES["annulus"].mt_loss
+
+
+def test_magnetisation_transfer_darkens_cord_but_not_csf_in_the_rendered_slice():
+    on = render_slice(typical_anatomy(), "mid", matrix_scale=0.25)
+    off = render_slice(typical_anatomy(), "mid", matrix_scale=0.25, magnetisation_transfer=False)
+    np.testing.assert_array_equal(on.labels, off.labels)
+    inner = lambda name: ndimage.binary_erosion(on.labels == LABELS[name], iterations=1)  # noqa: E731
+    assert on.signal[inner("csf")].mean() == pytest.approx(off.signal[inner("csf")].mean(), rel=0.02)
+    ratio = on.signal[inner("cord")].mean() / off.signal[inner("cord")].mean()
+    assert 0.75 < ratio < 0.85
+
+
+def test_a_bad_mt_loss_is_refused():
+    with pytest.raises(ValueError, match="mt_loss"):
+        Tissue(1.0, 1000.0, 100.0, "test", mt_loss=1.0)
