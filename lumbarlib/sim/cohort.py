@@ -26,6 +26,7 @@ from lumbarlib.sim.acquisition import (
 )
 from lumbarlib.sim.anatomy import Anatomy
 from lumbarlib.sim.coils import CoilMaps, coil_maps
+from lumbarlib.sim.echo_train import line_echo_times, t2_weighting
 from lumbarlib.sim.labels import SLICE_NAMES, SLICE_OFFSET_MM
 from lumbarlib.sim.phantom import grid_shape, render_slice
 from lumbarlib.sim.sampling import phase_encode_mask
@@ -96,10 +97,13 @@ class ScannerModel:
         Incidental MT of the multi-slice TSE (:data:`lumbarlib.sim.tissues.MT_LOSS`).
     intensity_normalisation : bool
         The vendor's surface-coil intensity correction (:mod:`lumbarlib.sim.vendor`).
+    echo_train_t2 : bool
+        T2 decay along the echo train by the view order (:mod:`lumbarlib.sim.echo_train`).
     """
 
     magnetisation_transfer: bool = True
     intensity_normalisation: bool = True
+    echo_train_t2: bool = True
 
     @classmethod
     def mechanisms(cls) -> tuple[str, ...]:
@@ -229,15 +233,20 @@ def simulate_cohort(
     for k, name in enumerate(ACQUIRED_SETS):
         start = time.perf_counter()
         protocol = PROTOCOLS[name]
+        protocol_mask = mask if protocol.cs_factor > 1 else None
+        echo_ms = line_echo_times(shape[0], protocol, protocol_mask)
         for i, j in tqdm(jobs, desc=name, unit="slice", disable=not show_pbar):
+            acquired_object = seen[i, j]
+            if scanner.echo_train_t2:
+                acquired_object = t2_weighting(signal[i, j], labels[i, j], echo_ms, protocol.te_ms) * shading[j]
             images[name][i, j] = acquire_image(
-                seen[i, j],
+                acquired_object,
                 maps[SLICE_NAMES[j]].maps,
                 protocol,
                 noise_sd=calibration.noise_sd,
                 rng=np.random.default_rng([seed, 4, i, j, k]),
                 cs_iterations=cs_iterations,
-                mask=mask if protocol.cs_factor > 1 else None,
+                mask=protocol_mask,
                 intensity_correction=None if correction is None else correction[j],
             )
         seconds[name] = time.perf_counter() - start

@@ -15,7 +15,7 @@ import inspect
 
 import pandas as pd
 
-from lumbarlib.sim import acquisition, coils, sampling, tissues
+from lumbarlib.sim import acquisition, coils, echo_train, sampling, tissues
 from lumbarlib.sim.cohort import TISSUE_VARIATION, VARIATION, ScannerModel
 from lumbarlib.sim.labels import SLICE_OFFSET_MM
 from lumbarlib.sim.tissues import TISSUE_PROPERTIES
@@ -49,7 +49,7 @@ def tissue_rows() -> list[tuple]:
 
 
 def physics_rows() -> list[tuple]:
-    """The mechanisms beyond the TSE equation: magnetisation transfer and the vendor's intensity correction."""
+    """Mechanisms beyond the TSE equation: magnetisation transfer, the echo train, the vendor's intensity correction."""
     return [
         (
             "physics",
@@ -58,6 +58,25 @@ def physics_rows() -> list[tuple]:
             "of the signal",
             "Radunsky 2019: 18.9-21.2 % in vivo, multi-slice against single-slice spin echo (the middle); "
             "muscle, annulus, ligament the same, water-rich tissue half, fat and fluids none (a stated rule)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "physics",
+            "echo-train view order",
+            "linear, k = 0 at echo "
+            f"{PROTOCOLS['standard'].te_ms / PROTOCOLS['standard'].echo_spacing_ms:g} of {PROTOCOLS['standard'].etl}"
+            if ScannerModel().echo_train_t2
+            else "off",
+            "",
+            "the usual Cartesian TSE order (Constable 1992); the paper gives ETL, echo spacing and TE, not the order",
+            NOT_CALIBRATED,
+        ),
+        (
+            "physics",
+            "smallest own signal weighted along the echo train",
+            echo_train.MIN_OWN_SIGNAL,
+            "of the echo-1 signal at the effective TE",
+            "below it a label's pixels hold only neighbours' partial volume (ligament, cortex, flow voids)",
             NOT_CALIBRATED,
         ),
         (

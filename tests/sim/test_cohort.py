@@ -65,10 +65,12 @@ def test_bad_input():
 
 
 def test_scanner_model_switches_one_mechanism_at_a_time():
-    assert ScannerModel.only(None) == ScannerModel(magnetisation_transfer=False, intensity_normalisation=False)
+    assert ScannerModel.only(None) == ScannerModel(
+        magnetisation_transfer=False, intensity_normalisation=False, echo_train_t2=False
+    )
     one = ScannerModel.only("intensity_normalisation")
-    assert one.intensity_normalisation and not one.magnetisation_transfer
-    assert set(ScannerModel.mechanisms()) == {"magnetisation_transfer", "intensity_normalisation"}
+    assert one.intensity_normalisation and not one.magnetisation_transfer and not one.echo_train_t2
+    assert set(ScannerModel.mechanisms()) == {"magnetisation_transfer", "intensity_normalisation", "echo_train_t2"}
     with pytest.raises(ValueError, match="mechanism"):
         ScannerModel.only("motion")
 
