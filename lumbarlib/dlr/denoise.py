@@ -107,7 +107,7 @@ def denoise(
     return out.astype(np.float64) if image.dtype == np.float64 else out
 
 
-def acquisition_sigmas(noise_sd: float | None) -> dict[str, float] | None:
+def acquisition_sigmas(noise_sd: float | None, noise_gain: float | None = None) -> dict[str, float] | None:
     """The known noise SD of each set the DLR is applied to (double-fast, triple-fast), from the k-space noise.
 
     None (a study whose noise is not recorded) gives None: :func:`denoise_study` then estimates.
@@ -115,11 +115,13 @@ def acquisition_sigmas(noise_sd: float | None) -> dict[str, float] | None:
     Both are NEX-1 acquisitions of the same receiver noise, so both get the same sigma
     (:func:`lumbarlib.sim.acquisition.image_noise_sigma`), whatever the compressed-sensing
     reconstruction did to the triple-fast image's air (paper, "DLR method": the threshold
-    follows the noise level of the input).
+    follows the noise level of the input). ``noise_gain`` is the combination's noise gain in
+    the tissue (:class:`lumbarlib.study.imagesets.StudyImages` ``noise_gain``; None: 1).
     """
     if noise_sd is None:
         return None
-    return {name: image_noise_sigma(noise_sd, PROTOCOLS[name].nex) for name in DLR_SETS}
+    gain = 1.0 if noise_gain is None else noise_gain
+    return {name: image_noise_sigma(noise_sd, PROTOCOLS[name].nex, gain) for name in DLR_SETS}
 
 
 def denoise_study(

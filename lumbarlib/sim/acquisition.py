@@ -32,7 +32,7 @@ import numpy as np
 from scipy import ndimage
 
 from lumbarlib.core.checks import check_range
-from lumbarlib.sim.coils import svd_compression
+from lumbarlib.sim.coils import prewhitener, svd_compression
 from lumbarlib.sim.cs import cs_reconstruct
 from lumbarlib.sim.kspace import complex_noise, fft2c, ifft2c
 from lumbarlib.sim.labels import LABELS, level_rows
@@ -155,7 +155,9 @@ def acquire_image(
         Phase-encode lines acquired; default: all lines when ``cs_factor == 1``, else a
         fresh :func:`lumbarlib.sim.sampling.phase_encode_mask`.
     noise_covariance : ndarray, optional
-        Receiver noise covariance relative to ``noise_sd**2`` (default: uncorrelated).
+        Receiver noise covariance relative to ``noise_sd**2`` (default: uncorrelated); data
+        and sensitivities are prewhitened with it before the reconstruction
+        (:func:`lumbarlib.sim.coils.prewhitener`).
     cs_lambda : float, optional
         L1-wavelet weight; default ``CS_LAMBDA_PER_NOISE_SD * noise_sd / sqrt(NEX)``,
         i.e. the soft threshold tracks the noise actually in the data.
@@ -183,6 +185,10 @@ def acquire_image(
     kspace = acquire_kspace(
         signal, coil_maps, protocol, noise_sd=noise_sd, rng=rng, mask=mask, noise_covariance=noise_covariance
     )
+    if noise_covariance is not None:  # the scanner prewhitens data and sensitivities with the noise scan
+        whitener = prewhitener(noise_covariance)
+        kspace = np.tensordot(whitener, kspace, axes=(1, 0))
+        coil_maps = np.tensordot(whitener, coil_maps, axes=(1, 0))
     if mask is None or mask.all():
         image = combine_coils(ifft2c(kspace), coil_maps)
     else:
@@ -202,19 +208,22 @@ def acquire_image(
     return magnitude.astype(np.float32)
 
 
-def image_noise_sigma(noise_sd: float, nex: int = 1) -> float:
-    """Noise SD per real/imaginary component of the combined image: ``noise_sd / sqrt(2 NEX)``.
+def image_noise_sigma(noise_sd: float, nex: int = 1, noise_gain: float = 1.0) -> float:
+    """Noise SD per real/imaginary component of the combined image: ``noise_gain * noise_sd / sqrt(2 NEX)``.
 
     ``noise_sd`` is the SD per complex k-space sample and excitation; the orthonormal FFT
     keeps it, the unit-RSS sensitivity-weighted combination (:func:`combine_coils`) keeps
     it for uncorrelated noise, NEX averaging divides it by ``sqrt(NEX)``, and a complex
     Gaussian of total SD ``s`` has ``s / sqrt(2)`` per component. This is the sigma a
     scanner knows from its noise calibration; a compressed-sensing reconstruction of the
-    same data has it as its input noise, whatever its output's air shows.
+    same data has it as its input noise, whatever its output's air shows. With correlated
+    coil noise the prewhitened combination multiplies it by ``noise_gain``
+    (:func:`lumbarlib.sim.coils.combined_noise_gain`, which varies a little over the image).
     """
     check_range("noise_sd", noise_sd, 0.0)
     check_range("nex", nex, 1, integer=True)
-    return noise_sd / math.sqrt(2.0 * nex)
+    check_range("noise_gain", noise_gain, 0.0, low_inclusive=False)
+    return noise_gain * noise_sd / math.sqrt(2.0 * nex)
 
 
 def rayleigh_sd_factor(nex: int = 1) -> float:

@@ -25,9 +25,9 @@ from lumbarlib.sim.acquisition import (
     deepest_air,
 )
 from lumbarlib.sim.anatomy import Anatomy
-from lumbarlib.sim.coils import CoilMaps, coil_maps
+from lumbarlib.sim.coils import CoilMaps, coil_maps, combined_noise_gain, noise_covariance, spine_array
 from lumbarlib.sim.echo_train import line_echo_times, t2_weighting
-from lumbarlib.sim.labels import SLICE_NAMES, SLICE_OFFSET_MM
+from lumbarlib.sim.labels import LABELS, SLICE_NAMES, SLICE_OFFSET_MM
 from lumbarlib.sim.phantom import grid_shape, render_slice
 from lumbarlib.sim.sampling import phase_encode_mask
 from lumbarlib.sim.vendor import intensity_correction
@@ -99,11 +99,15 @@ class ScannerModel:
         The vendor's surface-coil intensity correction (:mod:`lumbarlib.sim.vendor`).
     echo_train_t2 : bool
         T2 decay along the echo train by the view order (:mod:`lumbarlib.sim.echo_train`).
+    coil_noise_correlation : bool
+        Correlated receiver noise between adjacent elements, prewhitened by the
+        reconstruction (:func:`lumbarlib.sim.coils.noise_covariance`).
     """
 
     magnetisation_transfer: bool = True
     intensity_normalisation: bool = True
     echo_train_t2: bool = True
+    coil_noise_correlation: bool = True
 
     @classmethod
     def mechanisms(cls) -> tuple[str, ...]:
@@ -213,6 +217,7 @@ def simulate_cohort(
     shading = np.stack([maps[name].shading for name in SLICE_NAMES])
     seen = signal * shading[None]  # the object as the coils see it
     correction = intensity_correction(shading) if scanner.intensity_normalisation else None
+    covariance = noise_covariance(spine_array()) if scanner.coil_noise_correlation else None
     seconds["coils"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -223,6 +228,7 @@ def simulate_cohort(
         labels[:, 0],
         maps["mid"].maps,
         rng=np.random.default_rng([seed, 3]),
+        noise_covariance=covariance,
         intensity_correction=None if correction is None else correction[0],
         air_mask=np.logical_or.reduce([deepest_air(labels[i, 0], pixel) for i in range(n_volunteers)]),
     )
@@ -247,16 +253,22 @@ def simulate_cohort(
                 rng=np.random.default_rng([seed, 4, i, j, k]),
                 cs_iterations=cs_iterations,
                 mask=protocol_mask,
+                noise_covariance=covariance,
                 intensity_correction=None if correction is None else correction[j],
             )
         seconds[name] = time.perf_counter() - start
     truth = seen if correction is None else seen * correction[None]
+    gains = [combined_noise_gain(maps[name].maps, covariance) for name in SLICE_NAMES]
+    tissue_gain = np.concatenate(
+        [np.broadcast_to(gains[j], labels[:, j].shape)[labels[:, j] != LABELS["air"]] for j in range(len(SLICE_NAMES))]
+    )
     study = StudyImages(
         images=images,
         truth=truth,
         labels=labels,
         pixel_mm=pixel,
         noise_sd=calibration.noise_sd,
+        noise_gain=float(np.median(tissue_gain)),
         correction=correction,
     )
     return CohortSimulation(

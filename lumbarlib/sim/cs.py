@@ -93,6 +93,7 @@ def cs_reconstruct(
     if kspace.shape != maps.shape:
         raise ValueError(f"kspace shape {kspace.shape} differs from maps shape {maps.shape}")
     weights = _weights(mask, maps.shape[1:])
+    largest = float(np.max(np.sum(np.abs(maps) ** 2, axis=0)))
     app = mr.app.L1WaveletRecon(
         kspace * weights,
         maps,
@@ -100,7 +101,7 @@ def cs_reconstruct(
         weights=weights,
         wave_name=wave_name,
         max_iter=max_iter,
-        alpha=1.0,
+        alpha=1.0 / max(largest, 1.0),
         show_pbar=show_pbar,
     )
     return np.asarray(app.run())

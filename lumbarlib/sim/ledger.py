@@ -152,9 +152,9 @@ def coil_rows() -> list[tuple]:
         (
             "coil",
             "noise correlation between neighbouring elements",
-            _default(coils.noise_covariance, "neighbour_correlation"),
+            coils.NEIGHBOUR_CORRELATION if ScannerModel().coil_noise_correlation else 0.0,
             "",
-            "uncorrelated; 0.1-0.3 is typical of phased arrays (Roemer 1990), so this is an open simplification",
+            "the middle of the 0.1-0.3 typical of phased arrays (Roemer 1990); prewhitened before reconstruction",
             NOT_CALIBRATED,
         ),
     ]

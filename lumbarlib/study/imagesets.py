@@ -42,6 +42,10 @@ class StudyImages:
     noise_sd : float or None
         The k-space noise SD per coil the sets were acquired with (the one calibrated
         number of the simulation, :func:`lumbarlib.sim.acquisition.calibrate_noise_sd`), if known.
+    noise_gain : float or None
+        The combined image's noise SD per unit k-space noise SD in the tissue (median over
+        both slices; above 1 with correlated coil noise,
+        :func:`lumbarlib.sim.coils.combined_noise_gain`), if known.
     correction : ndarray or None
         float32 (2, ny, nx): the vendor's intensity correction of each slice
         (:func:`lumbarlib.sim.vendor.intensity_correction`), the same for every volunteer,
@@ -53,6 +57,7 @@ class StudyImages:
     labels: np.ndarray
     pixel_mm: tuple[float, float]
     noise_sd: float | None = None
+    noise_gain: float | None = None
     correction: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -76,6 +81,10 @@ class StudyImages:
             if not np.isfinite(self.noise_sd) or self.noise_sd < 0:
                 raise ValueError(f"noise_sd = {self.noise_sd!r}: must be a finite number >= 0 or None")
             self.noise_sd = float(self.noise_sd)
+        if self.noise_gain is not None:
+            if not np.isfinite(self.noise_gain) or self.noise_gain <= 0:
+                raise ValueError(f"noise_gain = {self.noise_gain!r}: must be a finite number > 0 or None")
+            self.noise_gain = float(self.noise_gain)
         if self.correction is not None:
             self.correction = np.asarray(self.correction, dtype=np.float32)
             if self.correction.shape != shape[1:] or not np.all(self.correction > 0):
@@ -98,6 +107,8 @@ class StudyImages:
         arrays = {f"image__{name}": arr for name, arr in self.images.items()}
         if self.noise_sd is not None:
             arrays["noise_sd"] = np.asarray(self.noise_sd)
+        if self.noise_gain is not None:
+            arrays["noise_gain"] = np.asarray(self.noise_gain)
         if self.correction is not None:
             arrays["correction"] = self.correction
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +126,7 @@ class StudyImages:
                 labels=data["labels"],
                 pixel_mm=tuple(data["pixel_mm"].tolist()),
                 noise_sd=noise_sd,
+                noise_gain=float(data["noise_gain"]) if "noise_gain" in data.files else None,
                 correction=data["correction"] if "correction" in data.files else None,
             )
 
@@ -126,6 +138,7 @@ class StudyImages:
             labels=self.labels,
             pixel_mm=self.pixel_mm,
             noise_sd=self.noise_sd,
+            noise_gain=self.noise_gain,
             correction=self.correction,
         )
 

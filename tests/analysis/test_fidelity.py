@@ -12,6 +12,7 @@ from lumbarlib.analysis.fidelity import (
     mechanism_effects,
     passed,
 )
+from lumbarlib.sim.cohort import ScannerModel
 from lumbarlib.study.paper import load_table2
 
 
@@ -81,7 +82,7 @@ def test_mechanism_effects_measure_each_mechanism_against_the_same_noise():
     effects = mechanism_effects(
         load_table2(), n_volunteers=1, seed=3, matrix_scale=0.5, cs_iterations=3, show_pbar=False
     )
-    models = ["none", "magnetisation_transfer", "intensity_normalisation", "echo_train_t2", "all"]
+    models = ["none", *ScannerModel.mechanisms(), "all"]
     assert list(effects.columns) == ["quantity", "tissue", "paper", *models]
     cells, count = effects.iloc[:-1], effects.iloc[-1]
     assert len(cells) == 17 and count["quantity"] == "cells within tolerance"

@@ -65,12 +65,17 @@ def test_bad_input():
 
 
 def test_scanner_model_switches_one_mechanism_at_a_time():
-    assert ScannerModel.only(None) == ScannerModel(
-        magnetisation_transfer=False, intensity_normalisation=False, echo_train_t2=False
-    )
+    names = ScannerModel.mechanisms()
+    assert set(names) == {
+        "magnetisation_transfer",
+        "intensity_normalisation",
+        "echo_train_t2",
+        "coil_noise_correlation",
+    }
+    assert ScannerModel.only(None) == ScannerModel(**dict.fromkeys(names, False))
+    assert ScannerModel() == ScannerModel(**dict.fromkeys(names, True))
     one = ScannerModel.only("intensity_normalisation")
-    assert one.intensity_normalisation and not one.magnetisation_transfer and not one.echo_train_t2
-    assert set(ScannerModel.mechanisms()) == {"magnetisation_transfer", "intensity_normalisation", "echo_train_t2"}
+    assert [getattr(one, n) for n in names] == [n == "intensity_normalisation" for n in names]
     with pytest.raises(ValueError, match="mechanism"):
         ScannerModel.only("motion")
 

@@ -39,6 +39,19 @@ def test_noise_sd_survives_save_load_and_added_sets(tmp_path, study):
     assert back.with_sets({"dlr-double-fast": back.truth}).noise_sd == 0.0123
 
 
+def test_noise_gain_and_correction_survive_save_load_and_added_sets(tmp_path, study):
+    correction = np.linspace(1.0, 30.0, study.truth[0].size, dtype=np.float32).reshape(study.truth.shape[1:])
+    study = dataclasses.replace(study, noise_gain=1.2, correction=correction)
+    study.save(tmp_path / "s.npz")
+    back = StudyImages.load(tmp_path / "s.npz").with_sets({"dlr-double-fast": study.truth})
+    assert back.noise_gain == 1.2
+    np.testing.assert_array_equal(back.correction, correction)
+    with pytest.raises(ValueError, match="correction must be positive"):
+        dataclasses.replace(study, correction=-correction)
+    with pytest.raises(ValueError, match="noise_gain = 0"):
+        dataclasses.replace(study, noise_gain=0.0)
+
+
 def test_with_sets_adds_dlr_sets_in_paper_order(study):
     more = study.with_sets({"dlr-double-fast": study.truth, "dlr-triple-fast": study.truth})
     assert more.set_names == SET_NAMES
