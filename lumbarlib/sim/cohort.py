@@ -25,11 +25,13 @@ from lumbarlib.sim.acquisition import (
     deepest_air,
 )
 from lumbarlib.sim.anatomy import Anatomy
+from lumbarlib.sim.chemical_shift import chemical_shift, fat_share, marrow_fat_signal, shift_mm
 from lumbarlib.sim.coils import CoilMaps, coil_maps, combined_noise_gain, noise_covariance, spine_array
 from lumbarlib.sim.echo_train import line_echo_times, t2_weighting
 from lumbarlib.sim.labels import LABELS, SLICE_NAMES, SLICE_OFFSET_MM
 from lumbarlib.sim.phantom import grid_shape, render_slice
 from lumbarlib.sim.sampling import phase_encode_mask
+from lumbarlib.sim.tissues import TISSUE_PROPERTIES, tse_signal
 from lumbarlib.sim.vendor import intensity_correction
 from lumbarlib.study.design import ACQUIRED_SETS
 from lumbarlib.study.imagesets import StudyImages
@@ -102,12 +104,15 @@ class ScannerModel:
     coil_noise_correlation : bool
         Correlated receiver noise between adjacent elements, prewhitened by the
         reconstruction (:func:`lumbarlib.sim.coils.noise_covariance`).
+    chemical_shift : bool
+        Fat displaced along the read direction (:mod:`lumbarlib.sim.chemical_shift`).
     """
 
     magnetisation_transfer: bool = True
     intensity_normalisation: bool = True
     echo_train_t2: bool = True
     coil_noise_correlation: bool = True
+    chemical_shift: bool = True
 
     @classmethod
     def mechanisms(cls) -> tuple[str, ...]:
@@ -210,6 +215,20 @@ def simulate_cohort(
             magnetisation_transfer=scanner.magnetisation_transfer,
         )
         signal[i, j], labels[i, j] = ph.signal, ph.labels
+    # what the read gradient places: the object with its fat shifted (the truth stays the anatomy)
+    objects = signal.astype(np.complex64)
+    if scanner.chemical_shift:
+        shift_px = shift_mm(standard) / (fov[1] / shape[1])
+        fat, water = (
+            tse_signal(TISSUE_PROPERTIES[name], standard, magnetisation_transfer=scanner.magnetisation_transfer)
+            for name in ("fat", "marrow_water")
+        )
+        for i, j in jobs:
+            scale = anatomies[i].tissue_scale
+            share = marrow_fat_signal(
+                anatomies[i].marrow_fat_fraction, fat * scale.get("fat", 1.0), water * scale.get("marrow_water", 1.0)
+            )
+            objects[i, j] = chemical_shift(signal[i, j], fat_share(labels[i, j], share), shift_px)
     seconds["phantom"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -242,9 +261,10 @@ def simulate_cohort(
         protocol_mask = mask if protocol.cs_factor > 1 else None
         echo_ms = line_echo_times(shape[0], protocol, protocol_mask)
         for i, j in tqdm(jobs, desc=name, unit="slice", disable=not show_pbar):
-            acquired_object = seen[i, j]
+            acquired_object = objects[i, j]
             if scanner.echo_train_t2:
-                acquired_object = t2_weighting(signal[i, j], labels[i, j], echo_ms, protocol.te_ms) * shading[j]
+                acquired_object = t2_weighting(acquired_object, labels[i, j], echo_ms, protocol.te_ms)
+            acquired_object = acquired_object * shading[j]
             images[name][i, j] = acquire_image(
                 acquired_object,
                 maps[SLICE_NAMES[j]].maps,

@@ -15,7 +15,7 @@ import inspect
 
 import pandas as pd
 
-from lumbarlib.sim import acquisition, coils, echo_train, sampling, tissues
+from lumbarlib.sim import acquisition, chemical_shift, coils, echo_train, sampling, tissues
 from lumbarlib.sim.cohort import TISSUE_VARIATION, VARIATION, ScannerModel
 from lumbarlib.sim.labels import SLICE_OFFSET_MM
 from lumbarlib.sim.tissues import TISSUE_PROPERTIES
@@ -77,6 +77,16 @@ def physics_rows() -> list[tuple]:
             echo_train.MIN_OWN_SIGNAL,
             "of the echo-1 signal at the effective TE",
             "below it a label's pixels hold only neighbours' partial volume (ligament, cortex, flow voids)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "physics",
+            "fat-water shift along the read direction",
+            f"{chemical_shift.FAT_WATER_PPM:g} ppm, {chemical_shift.shift_mm(PROTOCOLS['standard']):.2f} mm"
+            if ScannerModel().chemical_shift
+            else "off",
+            "ppm, mm",
+            "main fat peak (Hamilton 2011) at 1.5 T over 245.1 Hz per pixel; direction (posterior) assumed",
             NOT_CALIBRATED,
         ),
         (
