@@ -130,7 +130,9 @@ NOTEBOOK_PARAMETERS: dict[str, dict[str, Spec]] = {
     "00_overview": {"n_volunteers": SHARED["n_volunteers"]},
     "01_acquisition": {name: SHARED[name] for name in ("seed", "matrix_scale", "cs_factor")},
     "02_simulation": {
-        name: SHARED[name] for name in ("seed", "n_volunteers", "matrix_scale", "cs_iterations", "volunteer")
+        **{name: SHARED[name] for name in ("seed", "n_volunteers", "matrix_scale", "cs_iterations", "volunteer")},
+        "effects_volunteers": VOLUNTEER,
+        "cs_weights": NumberList(Number(0.0, 10.0), 1, 10),
     },
     "03_dlr_architecture": {
         "seed": SEED,

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from lumbarlib.core.checks import check_range
 from lumbarlib.sim.acquisition import (
+    CS_LAMBDA_PER_NOISE_SD,
     NoiseCalibration,
     acquire_image,
     calibrate_noise_sd,
@@ -164,6 +165,7 @@ def simulate_cohort(
     cs_iterations: int = 20,
     show_pbar: bool = True,
     scanner: ScannerModel | None = None,
+    cs_weight: float = CS_LAMBDA_PER_NOISE_SD,
 ) -> CohortSimulation:
     """Render, calibrate and acquire the whole study: every volunteer, both slices, three protocols.
 
@@ -186,6 +188,9 @@ def simulate_cohort(
         Progress bars.
     scanner : ScannerModel, optional
         Mechanisms applied (default: all on).
+    cs_weight : float
+        L1-wavelet weight of the triple-fast reconstruction in units of the data's noise SD
+        (default :data:`lumbarlib.sim.acquisition.CS_LAMBDA_PER_NOISE_SD`).
 
     Returns
     -------
@@ -195,6 +200,7 @@ def simulate_cohort(
     check_range("seed", seed, 0, None, integer=True)
     check_range("matrix_scale", matrix_scale, 0.0, 1.0, low_inclusive=False)
     check_range("cs_iterations", cs_iterations, 1, None, integer=True)
+    check_range("cs_weight", cs_weight, 0.0)
     scanner = scanner or ScannerModel()
     standard = PROTOCOLS["standard"]
     shape = grid_shape(standard, matrix_scale)
@@ -274,6 +280,7 @@ def simulate_cohort(
                 cs_iterations=cs_iterations,
                 mask=protocol_mask,
                 noise_covariance=covariance,
+                cs_lambda=cs_weight * calibration.noise_sd / np.sqrt(protocol.nex),
                 intensity_correction=None if correction is None else correction[j],
             )
         seconds[name] = time.perf_counter() - start

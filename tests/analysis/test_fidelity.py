@@ -7,6 +7,7 @@ import pytest
 from lumbarlib.analysis.fidelity import (
     TOLERANCES,
     acquisition_fidelity,
+    cs_weight_effects,
     dlr_fidelity,
     mean_snr,
     mechanism_effects,
@@ -96,3 +97,14 @@ def test_mechanism_effects_measure_each_mechanism_against_the_same_noise():
     halving = cells[cells["quantity"] == "double-fast / standard"]
     np.testing.assert_allclose(halving["magnetisation_transfer"], halving["none"], rtol=0.02)
     np.testing.assert_allclose(halving["intensity_normalisation"], halving["none"], rtol=0.05)
+
+
+def test_a_stronger_cs_weight_flattens_the_triple_fast_air_and_raises_its_snr():
+    table = cs_weight_effects([0.0, 0.4], n_volunteers=1, seed=3, matrix_scale=0.5, cs_iterations=5)
+    assert list(table["cs_weight"]) == [0.0, 0.4]
+    low, high = table.iloc[0], table.iloc[1]
+    assert low["triple_over_double"] < 1.0 < high["triple_over_double"]  # unfolding alone costs SNR
+    assert high["triple_over_standard"] > low["triple_over_standard"]
+    assert (table["body_rms_error"] > 0).all()
+    with pytest.raises(ValueError, match="weights"):
+        cs_weight_effects([], n_volunteers=1, seed=3)
