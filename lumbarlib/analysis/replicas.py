@@ -42,6 +42,7 @@ from lumbarlib.sim.acquisition import (
     background_air_mask,
     rayleigh_sd_factor,
 )
+from lumbarlib.sim.cohort import ScannerModel
 from lumbarlib.sim.coils import coil_maps
 from lumbarlib.sim.labels import SLICE_NAMES, SLICE_OFFSET_MM
 from lumbarlib.sim.noise import estimate_sigma
@@ -358,7 +359,8 @@ def study_replicas(
     """Replicas of all five image sets of one volunteer's midsagittal slice, as the study made them.
 
     Each acquired protocol is repeated on the volunteer's noise-free image (``study.truth``)
-    with the study's noise SD (:func:`study_noise_sd`), the coil maps of the slice and, for
+    with the study's noise SD (``study.noise_sd``, else measured: :func:`study_noise_sd`) and, when
+    it is recorded, the book scanner's coil noise correlation, the coil maps of the slice and, for
     triple-fast, one fixed undersampling pattern; the DLR sets denoise the replicas of their
     source set with the noise SD the study's DLR estimated on that set's image
     (:func:`lumbarlib.sim.noise.estimate_sigma`). With an intensity correction
@@ -399,7 +401,10 @@ def study_replicas(
     on_slice = {t: r for t, r in rois.items() if r.slice_name == "mid"}
     masks = roi_masks(on_slice, shape, study.pixel_mm)
     bands = column_bands(on_slice, shape[1], study.pixel_mm)
-    noise_sd = study_noise_sd(study)
+    noise_sd = study.noise_sd if study.noise_sd is not None else study_noise_sd(study)
+    # the book's scanner: its coils' noise correlation (simulate_cohort's default ScannerModel), when the
+    # study records the noise it was acquired with
+    covariance = ScannerModel().noise_covariance() if study.noise_sd is not None else None
     correction = None if study.correction is None else study.correction[mid]
     gain = 1.0 if correction is None else correction
     out: dict[str, ReplicaStats] = {}
@@ -426,6 +431,7 @@ def study_replicas(
                 cs_iterations=cs_iterations,
                 mask=mask,
                 intensity_correction=correction,
+                noise_covariance=covariance,
             )
         )
     return {n: out[n] for n in SET_NAMES if n in out}

@@ -115,6 +115,10 @@ class ScannerModel:
     coil_noise_correlation: bool = True
     chemical_shift: bool = True
 
+    def noise_covariance(self) -> np.ndarray | None:
+        """The receiver noise covariance of the spine array under this model (None: uncorrelated)."""
+        return noise_covariance(spine_array()) if self.coil_noise_correlation else None
+
     @classmethod
     def mechanisms(cls) -> tuple[str, ...]:
         """Names of the switchable mechanisms, in the order of the class's attributes."""
@@ -242,7 +246,7 @@ def simulate_cohort(
     shading = np.stack([maps[name].shading for name in SLICE_NAMES])
     seen = signal * shading[None]  # the object as the coils see it
     correction = intensity_correction(shading) if scanner.intensity_normalisation else None
-    covariance = noise_covariance(spine_array()) if scanner.coil_noise_correlation else None
+    covariance = scanner.noise_covariance()
     seconds["coils"] = time.perf_counter() - start
 
     start = time.perf_counter()

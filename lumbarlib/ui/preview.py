@@ -38,7 +38,7 @@ from lumbarlib.core.checks import check_range
 from lumbarlib.dlr.denoise import denoise
 from lumbarlib.dlr.network import DLRNet
 from lumbarlib.sim.acquisition import acquire_image, calibrate_noise_sd, deepest_air
-from lumbarlib.sim.cohort import simulate_cohort
+from lumbarlib.sim.cohort import ScannerModel, simulate_cohort
 from lumbarlib.sim.coils import coil_maps
 from lumbarlib.sim.labels import SLICE_NAMES, SLICE_OFFSET_MM
 from lumbarlib.sim.noise import estimate_sigma
@@ -129,6 +129,8 @@ class Tile:
     correction : ndarray or None
         The vendor's intensity correction over the tile (``study.correction``), if the
         study has one: ``signal`` is the corrected truth, the coils see ``signal / correction``.
+    noise_covariance : ndarray or None
+        Receiver noise covariance of the coils (None: uncorrelated).
     """
 
     volunteer: int
@@ -139,6 +141,7 @@ class Tile:
     origin: tuple[int, int]
     noise_sd: float
     correction: np.ndarray | None = None
+    noise_covariance: np.ndarray | None = None
 
     @property
     def gain(self) -> np.ndarray | float:
@@ -197,7 +200,13 @@ def tile_window(study: StudyImages, volunteer: int, size: int = TILE_SIZE) -> tu
 
 
 def make_tile(
-    study: StudyImages, volunteer: int, coil_maps: np.ndarray, noise_sd: float, *, size: int = TILE_SIZE
+    study: StudyImages,
+    volunteer: int,
+    coil_maps: np.ndarray,
+    noise_sd: float,
+    *,
+    size: int = TILE_SIZE,
+    noise_covariance: np.ndarray | None = None,
 ) -> Tile:
     """Cut the preview tile of one volunteer's midsagittal slice around its T12-L2 ROIs.
 
@@ -213,6 +222,8 @@ def make_tile(
         The study's k-space noise SD.
     size : int
         Tile side in pixels (the image's shorter side if that is smaller).
+    noise_covariance : ndarray, optional
+        Receiver noise covariance the tile is acquired with.
 
     Raises
     ------
@@ -249,6 +260,7 @@ def make_tile(
         origin=origin,
         noise_sd=float(noise_sd),
         correction=None if study.correction is None else study.correction[SLICE_NAMES.index("mid")][window],
+        noise_covariance=noise_covariance,
     )
 
 
@@ -269,6 +281,7 @@ def acquire_tile(tile: Tile, settings: Settings, *, seed: int, cs_iterations: in
         rng=rng,
         cs_iterations=cs_iterations,
         intensity_correction=tile.correction,
+        noise_covariance=tile.noise_covariance,
     )
 
 
@@ -433,6 +446,8 @@ class Explorer:
         self.study, self.seed, self.cs_iterations, self.size, self.net = study, seed, cs_iterations, size, net
         shape = study.truth.shape[-2:]
         self.coil_maps = mid_coil_maps(shape, (shape[0] * study.pixel_mm[0], shape[1] * study.pixel_mm[1]))
+        # the book's scanner: its coils' noise correlation (simulate_cohort's default ScannerModel)
+        self.noise_covariance = ScannerModel().noise_covariance()
         if noise_sd is None:
             noise_sd = study.noise_sd
         if noise_sd is None:
@@ -443,6 +458,7 @@ class Explorer:
                 study.labels[:, mid],
                 self.coil_maps,
                 rng=np.random.default_rng([seed, CALIBRATION_STREAM]),
+                noise_covariance=self.noise_covariance,
                 intensity_correction=correction,
                 air_mask=np.logical_or.reduce([deepest_air(labels, study.pixel_mm) for labels in study.labels[:, mid]]),
             ).noise_sd
@@ -459,7 +475,14 @@ class Explorer:
     def tile(self, volunteer: int) -> Tile:
         """The volunteer's tile (cut once)."""
         if volunteer not in self._tiles:
-            self._tiles[volunteer] = make_tile(self.study, volunteer, self.coil_maps, self.noise_sd, size=self.size)
+            self._tiles[volunteer] = make_tile(
+                self.study,
+                volunteer,
+                self.coil_maps,
+                self.noise_sd,
+                size=self.size,
+                noise_covariance=self.noise_covariance,
+            )
         return self._tiles[volunteer]
 
     def acquired(self, settings: Settings) -> tuple[np.ndarray, float]:

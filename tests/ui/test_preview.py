@@ -25,6 +25,7 @@ from lumbarlib.analysis.rois import OvalRoi, place_roi
 from lumbarlib.core.checks import ParameterError
 from lumbarlib.dlr.network import DLRNet
 from lumbarlib.sim.cohort import simulate_cohort
+from lumbarlib.sim.coils import combined_noise_gain
 from lumbarlib.ui.preview import (
     CNR_PAIRS,
     Explorer,
@@ -112,8 +113,10 @@ def test_noise_sd_scales_with_noise_level_and_falls_as_one_over_root_nex(explore
     one = noise_sd(Settings(nex=1))
     assert noise_sd(Settings(nex=1, noise_factor=2.0)) / one == pytest.approx(2.0, rel=0.1)
     assert noise_sd(Settings(nex=4)) / one == pytest.approx(0.5, rel=0.1)
-    # the study's noise with unit-RSS maps and the orthonormal FFT: SD per real part sigma / sqrt(2)
-    assert one == pytest.approx(tile.noise_sd / np.sqrt(2.0), rel=0.1)
+    # the study's noise with unit-RSS maps and the orthonormal FFT: SD per real part sigma / sqrt(2),
+    # times the prewhitened combination's gain where the coils' noise is correlated
+    gain = float(np.median(combined_noise_gain(tile.coil_maps, tile.noise_covariance)[tissue]))
+    assert one == pytest.approx(gain * tile.noise_sd / np.sqrt(2.0), rel=0.1)
 
 
 def test_same_settings_same_image_and_global_random_state_untouched(explorer):
