@@ -30,6 +30,7 @@ from lumbarlib.sim.chemical_shift import chemical_shift, fat_share, marrow_fat_s
 from lumbarlib.sim.coils import CoilMaps, coil_maps, combined_noise_gain, noise_covariance, spine_array
 from lumbarlib.sim.echo_train import line_echo_times, t2_weighting
 from lumbarlib.sim.labels import LABELS, SLICE_NAMES, SLICE_OFFSET_MM
+from lumbarlib.sim.motion import respiratory_motion
 from lumbarlib.sim.phantom import grid_shape, render_slice
 from lumbarlib.sim.sampling import phase_encode_mask
 from lumbarlib.sim.tissues import TISSUE_PROPERTIES, tse_signal
@@ -107,6 +108,8 @@ class ScannerModel:
         reconstruction (:func:`lumbarlib.sim.coils.noise_covariance`).
     chemical_shift : bool
         Fat displaced along the read direction (:mod:`lumbarlib.sim.chemical_shift`).
+    respiratory_motion : bool
+        The anterior abdomen breathing during the acquisition (:mod:`lumbarlib.sim.motion`).
     """
 
     magnetisation_transfer: bool = True
@@ -114,6 +117,7 @@ class ScannerModel:
     echo_train_t2: bool = True
     coil_noise_correlation: bool = True
     chemical_shift: bool = True
+    respiratory_motion: bool = True
 
     def noise_covariance(self) -> np.ndarray | None:
         """The receiver noise covariance of the spine array under this model (None: uncorrelated)."""
@@ -175,7 +179,8 @@ def simulate_cohort(
 
     Every random draw comes from ``seed``: volunteers from ``[seed, 1, i]``, the CS mask
     from ``[seed, 2]``, the calibration noise from ``[seed, 3]``, and the noise of
-    volunteer ``i``, slice ``j``, protocol ``k`` from ``[seed, 4, i, j, k]``, so each
+    volunteer ``i``, slice ``j``, protocol ``k`` from ``[seed, 4, i, j, k]`` and its breathing phase from
+    ``[seed, 5, i, j, k]``, so each
     image is reproducible on its own.
 
     Parameters
@@ -274,6 +279,15 @@ def simulate_cohort(
             acquired_object = objects[i, j]
             if scanner.echo_train_t2:
                 acquired_object = t2_weighting(acquired_object, labels[i, j], echo_ms, protocol.te_ms)
+            if scanner.respiratory_motion:
+                acquired_object = respiratory_motion(
+                    acquired_object,
+                    labels[i, j],
+                    pixel,
+                    protocol,
+                    rng=np.random.default_rng([seed, 5, i, j, k]),
+                    mask=protocol_mask,
+                )
             acquired_object = acquired_object * shading[j]
             images[name][i, j] = acquire_image(
                 acquired_object,

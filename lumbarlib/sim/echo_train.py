@@ -9,9 +9,10 @@ and rings along the phase direction, long-T2 fluid is not :cite:`constable1992co
 With compressed sensing the same echo train covers fewer lines, so the echo time of a line
 depends on the sampling pattern.
 
-The view order is linear: the acquired lines, in k-space order, are spread over the echoes
-1 to ``ETL`` so that the centre line falls on the effective echo (an asymmetric split, since
-echo 8 of 17 is not the middle one). Refocusing is taken as ideal (no stimulated echoes).
+The view order is linear: the acquired lines, in k-space order, form one block per echo,
+rotated so that the centre line falls on the effective echo (echo 8 of 17 is not the middle
+one, so the outermost block takes the last echo). Refocusing is taken as ideal (no stimulated
+echoes).
 Each pixel decays with the T2 of its label. Labels whose own signal at the effective TE is
 below :data:`MIN_OWN_SIGNAL` of their echo-1 signal (ligament, cortical bone, flow voids)
 hold at that TE only their neighbours' partial volume, which the weighting would amplify up
@@ -72,6 +73,12 @@ def label_t2_ms(name: str) -> float:
 def line_echo_times(n_lines: int, protocol: Protocol, mask: np.ndarray | None = None) -> np.ndarray:
     """Echo time (ms) of every phase-encode line under the linear view order.
 
+    Every shot (TR) acquires one line per echo, so the acquired lines, in k-space order, form
+    ``ETL`` equal blocks, one per echo. The blocks follow the echoes in k-space order, and the
+    order is rotated so that the block holding the centre line is the effective echo (echo 8 of
+    17 here): the blocks below it take the earlier echoes, and the outermost block on the
+    negative side, left over, the last echo.
+
     Parameters
     ----------
     n_lines : int
@@ -79,10 +86,8 @@ def line_echo_times(n_lines: int, protocol: Protocol, mask: np.ndarray | None = 
     protocol : Protocol
         Effective TE, echo-train length and echo spacing.
     mask : ndarray of bool (n_lines,), optional
-        Acquired lines (default: all). The acquired lines are ranked in k-space order and
-        mapped linearly onto the echoes, those below the centre onto echoes 1 to the
-        effective one, those above onto the effective one to ``ETL``; a line not acquired
-        gets the time its neighbours would give it (it is never used).
+        Acquired lines (default: all); a line not acquired gets the time of the nearest
+        acquired line below it (it is never used).
 
     Returns
     -------
@@ -93,15 +98,14 @@ def line_echo_times(n_lines: int, protocol: Protocol, mask: np.ndarray | None = 
     if mask.shape != (n_lines,) or not mask[n_lines // 2]:
         raise ValueError(f"parameter 'mask': must be ({n_lines},) booleans with the centre line acquired")
     effective = protocol.te_ms / protocol.echo_spacing_ms
-    if not 1 <= effective <= protocol.etl:
+    if not float(effective).is_integer() or not 1 <= effective <= protocol.etl:
         raise ValueError(f"effective TE {protocol.te_ms} ms is not one of the {protocol.etl} echoes")
     lines = np.flatnonzero(mask)
-    rank = np.arange(lines.size, dtype=float)
-    centre = float(np.searchsorted(lines, n_lines // 2))
-    below = effective - (centre - rank) / max(centre, 1.0) * (effective - 1)
-    above = effective + (rank - centre) / max(lines.size - 1 - centre, 1.0) * (protocol.etl - effective)
-    echo = np.round(np.where(rank < centre, below, above))
-    return np.interp(np.arange(n_lines), lines, echo * protocol.echo_spacing_ms)
+    block = np.arange(lines.size) * protocol.etl // lines.size
+    centre_block = block[np.searchsorted(lines, n_lines // 2)]
+    echo = (block - centre_block + int(effective) - 1) % protocol.etl + 1
+    nearest_below = np.clip(np.searchsorted(lines, np.arange(n_lines), side="right") - 1, 0, lines.size - 1)
+    return echo[nearest_below] * protocol.echo_spacing_ms
 
 
 def t2_weighting(signal: np.ndarray, labels: np.ndarray, echo_ms: np.ndarray, te_eff_ms: float) -> np.ndarray:

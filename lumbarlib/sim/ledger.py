@@ -15,7 +15,7 @@ import inspect
 
 import pandas as pd
 
-from lumbarlib.sim import acquisition, chemical_shift, coils, echo_train, sampling, tissues
+from lumbarlib.sim import acquisition, chemical_shift, coils, echo_train, motion, sampling, tissues
 from lumbarlib.sim.cohort import TISSUE_VARIATION, VARIATION, ScannerModel
 from lumbarlib.sim.labels import SLICE_OFFSET_MM
 from lumbarlib.sim.tissues import TISSUE_PROPERTIES
@@ -87,6 +87,23 @@ def physics_rows() -> list[tuple]:
             else "off",
             "ppm, mm",
             "main fat peak (Hamilton 2011) at 1.5 T over 245.1 Hz per pixel; direction (posterior) assumed",
+            NOT_CALIBRATED,
+        ),
+        (
+            "motion",
+            "breathing period",
+            motion.BREATHING_PERIOD_S,
+            "s",
+            "quiet breathing at 15 per minute, the middle of the adult resting 12-20",
+            NOT_CALIBRATED,
+        ),
+        (
+            "motion",
+            "anterior abdominal wall excursion, peak to peak",
+            motion.WALL_EXCURSION_MM if ScannerModel().respiratory_motion else 0.0,
+            "mm",
+            "physical estimate: half of a 0.5 L tidal volume over about 500 cm^2 of anterior wall; "
+            "falls linearly to 0 at the vertebral bodies",
             NOT_CALIBRATED,
         ),
         (

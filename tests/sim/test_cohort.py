@@ -72,6 +72,7 @@ def test_scanner_model_switches_one_mechanism_at_a_time():
         "echo_train_t2",
         "coil_noise_correlation",
         "chemical_shift",
+        "respiratory_motion",
     }
     assert ScannerModel.only(None) == ScannerModel(**dict.fromkeys(names, False))
     assert ScannerModel() == ScannerModel(**dict.fromkeys(names, True))
