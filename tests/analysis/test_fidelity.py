@@ -105,6 +105,5 @@ def test_a_stronger_cs_weight_flattens_the_triple_fast_air_and_raises_its_snr():
     low, high = table.iloc[0], table.iloc[1]
     assert low["triple_over_double"] < 1.0 < high["triple_over_double"]  # unfolding alone costs SNR
     assert high["triple_over_standard"] > low["triple_over_standard"]
-    assert (table["body_rms_error"] > 0).all()
     with pytest.raises(ValueError, match="weights"):
         cs_weight_effects([], n_volunteers=1, seed=3)
