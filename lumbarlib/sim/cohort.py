@@ -230,7 +230,7 @@ def simulate_cohort(
             magnetisation_transfer=scanner.magnetisation_transfer,
         )
         signal[i, j], labels[i, j] = ph.signal, ph.labels
-    # what the read gradient places: the object with its fat shifted (the truth stays the anatomy)
+    # what the read gradient places: the object with its fat shifted
     objects = signal.astype(np.complex64)
     if scanner.chemical_shift:
         shift_px = shift_mm(standard) / (fov[1] / shape[1])
@@ -244,12 +244,19 @@ def simulate_cohort(
                 anatomies[i].marrow_fat_fraction, fat * scale.get("fat", 1.0), water * scale.get("marrow_water", 1.0)
             )
             objects[i, j] = chemical_shift(signal[i, j], fat_share(labels[i, j], share), shift_px)
+    # the truth: what the standard protocol would show without noise and without motion (chemical shift and
+    # its echo train's T2 decay included), so that every set's error against it is noise and artefact
+    reference = np.abs(objects)
+    if scanner.echo_train_t2:
+        standard_echo = line_echo_times(shape[0], standard)
+        for i, j in jobs:
+            reference[i, j] = np.abs(t2_weighting(objects[i, j], labels[i, j], standard_echo, standard.te_ms))
     seconds["phantom"] = time.perf_counter() - start
 
     start = time.perf_counter()
     maps = {name: coil_maps(shape, fov, SLICE_OFFSET_MM[name]) for name in SLICE_NAMES}
     shading = np.stack([maps[name].shading for name in SLICE_NAMES])
-    seen = signal * shading[None]  # the object as the coils see it
+    seen = reference * shading[None]  # the truth as the coils see it
     correction = intensity_correction(shading) if scanner.intensity_normalisation else None
     covariance = scanner.noise_covariance()
     seconds["coils"] = time.perf_counter() - start

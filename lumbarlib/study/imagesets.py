@@ -33,8 +33,9 @@ class StudyImages:
         coil-combined magnitude; slice 0 is midsagittal, slice 1 right paramedian
         (:data:`lumbarlib.sim.labels.SLICE_NAMES`).
     truth : ndarray
-        float32 (n_volunteers, 2, ny, nx): the noise-free magnitude on the same scale
-        (same coil shading and intensity correction, same k-space extent).
+        float32 (n_volunteers, 2, ny, nx): the noise-free magnitude on the same scale (same
+        coil shading and intensity correction, same k-space extent): what the standard
+        protocol would show without noise and without motion.
     labels : ndarray
         int16 (n_volunteers, 2, ny, nx): tissue ids of :data:`lumbarlib.sim.labels.LABELS`.
     pixel_mm : tuple of float
