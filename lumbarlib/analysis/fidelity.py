@@ -160,6 +160,9 @@ def passed(card: pd.DataFrame) -> tuple[int, int]:
 BASELINE = "none"
 """Name of the scanner model with every mechanism off in :func:`mechanism_effects`."""
 
+BOOK = "book"
+"""Name of the book's scanner model (the defaults of :class:`lumbarlib.sim.cohort.ScannerModel`) there."""
+
 
 def study_tidy(study: StudyImages) -> pd.DataFrame:
     """The tidy ROI table of a simulated study, with the paper's ROIs placed from its labels."""
@@ -176,7 +179,7 @@ def mechanism_effects(
     cs_iterations: int = 20,
     show_pbar: bool = True,
 ) -> pd.DataFrame:
-    """The acquisition scorecard with no mechanism, each mechanism alone, and all of them: what each one moves.
+    """The acquisition scorecard with no mechanism, each mechanism alone, and the book's scanner: what each one moves.
 
     Serves the comparison with Table 2 of :cite:`kashiwagi2022lumbar`: the cohort is
     simulated once per scanner model (:class:`lumbarlib.sim.cohort.ScannerModel`), with
@@ -195,12 +198,13 @@ def mechanism_effects(
     -------
     DataFrame
         One row per scorecard cell (quantity, tissue, paper) and one column of simulated
-        values per model: :data:`BASELINE`, each mechanism's name, and ``"all"``; a last
+        values per model: :data:`BASELINE`, each mechanism's name, and ``"book"`` (the book's
+        scanner, :class:`lumbarlib.sim.cohort.ScannerModel` as it comes); a last
         row ``"cells within tolerance"`` counts the passes of each column.
     """
     models = {BASELINE: ScannerModel.only(None)}
     models.update({name: ScannerModel.only(name) for name in ScannerModel.mechanisms()})
-    models["all"] = ScannerModel()
+    models[BOOK] = ScannerModel()
     table = None
     passes = {}
     for name, model in models.items():

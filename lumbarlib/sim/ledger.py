@@ -103,7 +103,7 @@ def physics_rows() -> list[tuple]:
             motion.WALL_EXCURSION_MM if ScannerModel().respiratory_motion else 0.0,
             "mm",
             "physical estimate: half of a 0.5 L tidal volume over about 500 cm^2 of anterior wall; "
-            "falls linearly to 0 at the vertebral bodies",
+            "falls linearly to 0 at the vertebral bodies; 0: off in the book's study (measured in the mechanism table)",
             NOT_CALIBRATED,
         ),
         (

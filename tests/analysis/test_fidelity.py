@@ -83,7 +83,7 @@ def test_mechanism_effects_measure_each_mechanism_against_the_same_noise():
     effects = mechanism_effects(
         load_table2(), n_volunteers=1, seed=3, matrix_scale=0.5, cs_iterations=3, show_pbar=False
     )
-    models = ["none", *ScannerModel.mechanisms(), "all"]
+    models = ["none", *ScannerModel.mechanisms(), "book"]
     assert list(effects.columns) == ["quantity", "tissue", "paper", *models]
     cells, count = effects.iloc[:-1], effects.iloc[-1]
     assert len(cells) == 17 and count["quantity"] == "cells within tolerance"
