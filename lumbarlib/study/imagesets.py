@@ -131,6 +131,13 @@ class StudyImages:
                 correction=data["correction"] if "correction" in data.files else None,
             )
 
+    def uncorrected(self, name: str) -> np.ndarray:
+        """Set ``name`` before the vendor's intensity correction (as the coils deliver it; unchanged without one)."""
+        if name not in self.images:
+            raise ValueError(f"parameter 'name' = {name!r}: not a set of this study; has {self.set_names}")
+        images = self.images[name]
+        return images if self.correction is None else images / self.correction[None]
+
     def with_sets(self, extra: dict[str, np.ndarray]) -> StudyImages:
         """A copy holding these sets too (a set already present is replaced)."""
         return StudyImages(

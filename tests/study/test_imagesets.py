@@ -46,6 +46,12 @@ def test_noise_gain_and_correction_survive_save_load_and_added_sets(tmp_path, st
     back = StudyImages.load(tmp_path / "s.npz").with_sets({"dlr-double-fast": study.truth})
     assert back.noise_gain == 1.2
     np.testing.assert_array_equal(back.correction, correction)
+    np.testing.assert_allclose(back.uncorrected("dlr-double-fast"), study.truth / correction[None], rtol=1e-6)
+    np.testing.assert_array_equal(
+        StudyImages.load(tmp_path / "s.npz").uncorrected("standard"), study.images["standard"] / correction[None]
+    )
+    with pytest.raises(ValueError, match="not a set"):
+        back.uncorrected("fast")
     with pytest.raises(ValueError, match="correction must be positive"):
         dataclasses.replace(study, correction=-correction)
     with pytest.raises(ValueError, match="noise_gain = 0"):
