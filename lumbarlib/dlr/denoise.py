@@ -107,6 +107,41 @@ def denoise(
     return out.astype(np.float64) if image.dtype == np.float64 else out
 
 
+def denoise_uncorrected(
+    image: np.ndarray,
+    correction: np.ndarray | None,
+    *,
+    sigma: float | None = None,
+    strength: float | None = None,
+    net: DLRNet | None = None,
+    device: str = "cpu",
+) -> np.ndarray:
+    """The DLR where the book's scanner runs it, before the vendor's intensity correction.
+
+    ``correction * denoise(image / correction)``: the corrected image is taken back to the
+    coils' scale, where its noise is uniform with the acquisition's sigma, denoised and
+    corrected again (the paper does not say where its scanner runs the DLR
+    :cite:`kashiwagi2022lumbar`). Without a correction it is :func:`denoise`.
+
+    Parameters
+    ----------
+    image : ndarray (ny, nx)
+        The intensity-corrected magnitude image.
+    correction : ndarray (ny, nx) or None
+        The correction that multiplied it (:class:`lumbarlib.study.imagesets.StudyImages`).
+    sigma, strength, net, device
+        As for :func:`denoise` (sigma on the coils' scale).
+    """
+    if correction is None:
+        return denoise(image, sigma=sigma, strength=strength, net=net, device=device)
+    if np.shape(correction) != np.shape(image):
+        raise ValueError(
+            f"parameter 'correction': shape {np.shape(correction)} differs from the image's {np.shape(image)}"
+        )
+    raw = np.asarray(image) / correction
+    return correction * denoise(raw, sigma=sigma, strength=strength, net=net, device=device)
+
+
 def acquisition_sigmas(noise_sd: float | None, noise_gain: float | None = None) -> dict[str, float] | None:
     """The known noise SD of each set the DLR is applied to (double-fast, triple-fast), from the k-space noise.
 
@@ -179,9 +214,10 @@ def denoise_study(
     out = {dst: np.empty_like(images[src], dtype=np.float32) for src, dst in DLR_SETS.items()}
     for src, idx in tqdm(jobs, desc="DLR", unit="image", disable=not show_pbar):
         sigma = None if sigmas is None else sigmas[src]
-        gain = 1.0 if correction is None else correction[idx[1]]
-        raw = images[src][idx] / gain
-        out[DLR_SETS[src]][idx] = gain * denoise(raw, sigma=sigma, strength=strength, net=net, device=device)
+        gain = None if correction is None else correction[idx[1]]
+        out[DLR_SETS[src]][idx] = denoise_uncorrected(
+            images[src][idx], gain, sigma=sigma, strength=strength, net=net, device=device
+        )
     return out
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 from lumbarlib.analysis.measures import RoiStats, roi_stats
 from lumbarlib.analysis.rois import TISSUE_NAMES, OvalRoi, place_roi
 from lumbarlib.core.checks import check_range
-from lumbarlib.dlr.denoise import denoise
+from lumbarlib.dlr.denoise import denoise_uncorrected
 from lumbarlib.dlr.network import DLRNet
 from lumbarlib.sim.acquisition import acquire_image, calibrate_noise_sd, deepest_air
 from lumbarlib.sim.cohort import ScannerModel, simulate_cohort
@@ -386,10 +386,9 @@ def make_preview(
     net : DLRNet, optional
         Default: the shipped weights.
     """
-    raw = noisy / tile.gain
-    sigma = estimate_sigma(raw) if sigma is None else sigma
+    sigma = estimate_sigma(noisy / tile.gain) if sigma is None else sigma
     check_range("sigma", sigma, 0)
-    denoised = tile.gain * denoise(raw, sigma=sigma, strength=settings.strength, net=net)
+    denoised = denoise_uncorrected(noisy, tile.correction, sigma=sigma, strength=settings.strength, net=net)
     return Preview(
         settings=settings,
         noisy=noisy,

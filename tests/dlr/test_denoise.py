@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from lumbarlib.dlr.denoise import acquisition_sigmas, denoise, denoise_in_strips, denoise_study
+from lumbarlib.dlr.denoise import (
+    acquisition_sigmas,
+    denoise,
+    denoise_in_strips,
+    denoise_study,
+    denoise_uncorrected,
+)
 from lumbarlib.dlr.evaluation import metrics_table
 from lumbarlib.dlr.network import DLRNet
 from lumbarlib.dlr.training_data import DomainImage, real_split
@@ -218,3 +224,15 @@ def test_strips_give_the_whole_image_result():
     np.testing.assert_allclose(strips, whole, rtol=0, atol=1e-5 * float(np.abs(whole).max()))
     with pytest.raises(ValueError, match="'rows' = 4"):
         denoise_in_strips(noisy, sigma=0.01, net=net, rows=4)
+
+
+def test_denoise_uncorrected_is_the_dlr_on_the_coils_scale_and_plain_without_a_correction():
+    net = DLRNet(n_blocks=1)
+    rng = np.random.default_rng(6)
+    raw = rng.uniform(0, 1, (16, 20)).astype(np.float32)
+    correction = rng.uniform(1.0, 8.0, (16, 20)).astype(np.float32)
+    out = denoise_uncorrected(raw * correction, correction, sigma=0.1, net=net)
+    np.testing.assert_allclose(out, correction * denoise(raw, sigma=0.1, net=net), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(denoise_uncorrected(raw, None, sigma=0.1, net=net), denoise(raw, sigma=0.1, net=net))
+    with pytest.raises(ValueError, match="correction"):
+        denoise_uncorrected(raw, correction[:4], sigma=0.1, net=net)
