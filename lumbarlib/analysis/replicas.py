@@ -337,11 +337,8 @@ def study_noise_sd(study: StudyImages) -> float:
     intensity correction (``study.correction``) is divided out first.
     """
     mid = SLICE_NAMES.index("mid")
-    gain = 1.0 if study.correction is None else study.correction[mid]
-    values = [
-        (study.images["standard"][v, mid] / gain)[background_air_mask(study.labels[v, mid])]
-        for v in range(study.n_volunteers)
-    ]
+    standard = study.uncorrected("standard")
+    values = [standard[v, mid][background_air_mask(study.labels[v, mid])] for v in range(study.n_volunteers)]
     return float(np.concatenate(values).std() / rayleigh_sd_factor(PROTOCOLS["standard"].nex))
 
 
@@ -411,7 +408,7 @@ def study_replicas(
     for k, (name, protocol) in enumerate(PROTOCOLS.items()):
         processes: dict[str, Callable[[np.ndarray], np.ndarray] | None] = {name: None}
         if name in DLR_SETS and DLR_SETS[name] in study.images:
-            sigma = estimate_sigma(study.images[name][volunteer_index, mid] / gain)
+            sigma = estimate_sigma(study.uncorrected(name)[volunteer_index, mid])
             processes[DLR_SETS[name]] = lambda image, sigma=sigma: denoiser(image, sigma=sigma)
         mask = None
         if protocol.cs_factor > 1:
