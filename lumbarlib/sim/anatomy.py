@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lumbarlib.core.checks import check_choice, check_range
-from lumbarlib.sim.labels import LEVELS
+from lumbarlib.sim.degeneration import HEALTHY, DiscState
+from lumbarlib.sim.labels import DISCS, LEVELS
 from lumbarlib.sim.tissues import TISSUE_PROPERTIES
 
 
@@ -46,6 +47,12 @@ class Anatomy:
         :data:`lumbarlib.sim.tissues.TISSUE_PROPERTIES` names; missing tissues use 1.
     texture_seed : int
         Seed of the volunteer's textures (marrow, muscle, fat septa, bowel).
+    muscle_fat_fraction : float
+        Fat fraction of the paraspinal muscles, drawn as fatty streaks between the fibres.
+    age_years : float
+        Age; the discs' state is drawn from it (:func:`lumbarlib.sim.degeneration.draw_discs`).
+    discs : dict of str to DiscState
+        State of each disc (:data:`lumbarlib.sim.labels.DISCS`); missing discs are healthy.
     """
 
     body_ap_mm: float = 215.0
@@ -60,6 +67,9 @@ class Anatomy:
     position_mm: float = 0.0
     tissue_scale: dict[str, float] = field(default_factory=dict)
     texture_seed: int = 0
+    muscle_fat_fraction: float = 0.107
+    age_years: float = 41.0
+    discs: dict[str, DiscState] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_range("body_ap_mm", self.body_ap_mm, 150.0, 255.0)
@@ -76,6 +86,16 @@ class Anatomy:
         for name, value in self.tissue_scale.items():
             check_choice("tissue_scale key", name, TISSUE_PROPERTIES)
             check_range(f"tissue_scale[{name!r}]", value, 0.5, 1.5)
+        check_range("muscle_fat_fraction", self.muscle_fat_fraction, 0.0, 0.5)
+        check_range("age_years", self.age_years, 18.0, 90.0)
+        for name, state in self.discs.items():
+            check_choice("discs key", name, DISCS)
+            if not isinstance(state, DiscState):
+                raise ValueError(f"discs[{name!r}] = {state!r}: must be a DiscState")
+
+    def disc(self, name: str) -> DiscState:
+        """State of disc ``name`` (healthy when it is not listed)."""
+        return self.discs.get(name, HEALTHY)
 
 
 def typical_anatomy() -> Anatomy:
@@ -120,6 +140,24 @@ DISC_HEIGHT_MM = {
     "L5-S1": 6.0,
     "S1-S2": 2.5,
 }
+WAIST_MM = (1.5, 0.8)
+"""Concavity (mm) of the anterior and posterior walls of a vertebral body at mid-height (the waist).
+
+A stated anatomical reading: lumbar bodies are waisted, the anterior wall more than the posterior.
+"""
+MARROW_FAT_STEP = 0.01
+"""Rise of the marrow fat fraction per vertebral level below L1 (a stated size).
+
+The direction is measured: fat fraction increases from L1 to L5 (Liney et al. 2007
+:cite:`liney2007marrow`); 1 percentage point per level is a stated size, a sixth of the
+spread between volunteers (:data:`lumbarlib.sim.cohort.VARIATION`).
+"""
+MODIC_DEPTH_MM = 5.0
+"""Depth (mm) of the marrow band a Modic change occupies along an endplate (a stated size)."""
+MODIC_FAT_FRACTION = 0.85
+"""Fat fraction of a type 2 (fatty) Modic band: yellow marrow replacing red (a stated value)."""
+SCHMORL_MM = (3.5, 4.5)
+"""Semi-axes (mm) of a Schmorl node: depth into the body along the spine, and width (a stated size)."""
 TABLE_X_MM = 263.0  # posterior table surface (the coil lies just behind it)
 CORTEX_MM = 1.1
 SPINOUS = {  # level: (tip height mm, downward tilt from perpendicular to the spinal axis, deg)
@@ -167,7 +205,8 @@ def build_spine(anat: Anatomy) -> list[Vertebra]:
             top_post = np.array([0.0, 0.0])
         else:
             prev = chain[-1]
-            gap = DISC_HEIGHT_MM[f"{LEVELS[i - 1]}-{level}"] * anat.disc_height_scale
+            disc = f"{LEVELS[i - 1]}-{level}"
+            gap = DISC_HEIGHT_MM[disc] * anat.disc_height_scale * anat.disc(disc).height_factor
             mid = (prev.angle + angle) / 2
             top_post = prev.corner(+1, +1) + gap * np.array([math.cos(mid), math.sin(mid)])
         center = top_post + height / 2 * t - depth / 2 * n

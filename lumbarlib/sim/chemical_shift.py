@@ -30,7 +30,7 @@ FIELD_T = 1.5
 FAT_WATER_PPM = 3.4
 """Frequency offset of the main fat peak from water :cite:`hamilton2011liver`."""
 
-FAT_LABELS: tuple[str, ...] = ("subcutaneous_fat", "retroperitoneal_fat", "epidural_fat", "visceral_fat")
+FAT_LABELS: tuple[str, ...] = ("subcutaneous_fat", "retroperitoneal_fat", "epidural_fat", "visceral_fat", "muscle_fat")
 """Labels whose whole signal is fat."""
 
 MARROW_PREFIXES: tuple[str, ...] = ("vertebra_", "posterior_elements")

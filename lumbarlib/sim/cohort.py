@@ -28,6 +28,7 @@ from lumbarlib.sim.acquisition import (
 from lumbarlib.sim.anatomy import Anatomy
 from lumbarlib.sim.chemical_shift import chemical_shift, fat_share, marrow_fat_signal, shift_mm
 from lumbarlib.sim.coils import CoilMaps, coil_maps, combined_noise_gain, noise_covariance, spine_array
+from lumbarlib.sim.degeneration import draw_discs
 from lumbarlib.sim.echo_train import line_echo_times, t2_weighting
 from lumbarlib.sim.labels import LABELS, SLICE_NAMES, SLICE_OFFSET_MM
 from lumbarlib.sim.motion import respiratory_motion
@@ -70,14 +71,34 @@ positioning +-5 mm. The draws are made in this order.
 TISSUE_VARIATION = (1.0, 0.04, 0.9, 1.1)
 """(mean, SD, low, high) of each varied tissue's proton-density factor: +-4 % biological variation."""
 
+AGE_VARIATION = (41.0, 10.0, 24.0, 57.0)
+"""(mean, SD, low, high) of the volunteers' age (years): the paper's mean 41 and range 24-57; the SD a stated choice."""
+
+
+MUSCLE_FAT_VARIATION = (0.107, 0.076, 0.02, 0.35)
+"""(mean, SD, low, high) of the paraspinal muscles' fat fraction.
+
+Sollmann et al. 2020 :cite:`sollmann2020paraspinal` measured the erector spinae at L3-L5 of men
+with chemical-shift-encoded water-fat MRI: proton-density fat fraction 10.7 +- 7.6 %.
+"""
+
 
 def draw_anatomy(rng: np.random.Generator) -> Anatomy:
-    """One volunteer: every feature of :data:`VARIATION` drawn from its clipped normal, then the tissue factors."""
+    """One volunteer: every feature of :data:`VARIATION` drawn from its clipped normal, the tissue factors,
+    the texture seed, the age and the discs' state drawn from it
+    (:func:`lumbarlib.sim.degeneration.draw_discs`), then the paraspinal muscles' fat fraction."""
     fields = {name: _normal(rng, *spec) for name, spec in VARIATION.items()}
+    tissue_scale = {name: _normal(rng, *TISSUE_VARIATION) for name in _VARIED_TISSUES}
+    texture_seed = int(rng.integers(2**31))
+    age = _normal(rng, *AGE_VARIATION)
+    discs = draw_discs(rng, age)
     return Anatomy(
         **fields,
-        tissue_scale={name: _normal(rng, *TISSUE_VARIATION) for name in _VARIED_TISSUES},
-        texture_seed=int(rng.integers(2**31)),
+        tissue_scale=tissue_scale,
+        texture_seed=texture_seed,
+        age_years=age,
+        discs=discs,
+        muscle_fat_fraction=_normal(rng, *MUSCLE_FAT_VARIATION),
     )
 
 

@@ -36,6 +36,7 @@ LABEL_TISSUE: dict[str, str | None] = {
     "retroperitoneal_fat": "fat",
     "epidural_fat": "fat",
     "visceral_fat": "fat",
+    "muscle_fat": "fat",
     "muscle": "muscle",
     "csf": "csf",
     "cord": "cord",

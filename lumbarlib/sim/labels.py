@@ -43,6 +43,7 @@ _TISSUE_LABELS: tuple[str, ...] = (
     "visceral_fat",
     "liver",
     "skin",
+    "muscle_fat",
 )
 
 LABELS: dict[str, int] = {

@@ -15,8 +15,19 @@ import inspect
 
 import pandas as pd
 
-from lumbarlib.sim import acquisition, chemical_shift, coils, echo_train, motion, sampling, tissues
-from lumbarlib.sim.cohort import TISSUE_VARIATION, VARIATION, ScannerModel
+from lumbarlib.sim import (
+    acquisition,
+    anatomy,
+    chemical_shift,
+    coils,
+    degeneration,
+    echo_train,
+    motion,
+    phantom,
+    sampling,
+    tissues,
+)
+from lumbarlib.sim.cohort import AGE_VARIATION, TISSUE_VARIATION, VARIATION, ScannerModel
 from lumbarlib.sim.labels import SLICE_OFFSET_MM
 from lumbarlib.sim.tissues import TISSUE_PROPERTIES
 from lumbarlib.study.protocol import PROTOCOLS
@@ -254,6 +265,111 @@ def cohort_rows() -> list[tuple]:
     return rows
 
 
+def anatomy_rows() -> list[tuple]:
+    """Age, disc degeneration and the anatomical sizes the phantom states rather than measures."""
+    mean, sd, low, high = AGE_VARIATION
+    d = degeneration
+    ages = "/".join(f"{a:g}" for a in d.PREVALENCE_AGES)
+    rows = [
+        (
+            "anatomy",
+            "age",
+            f"{mean:g} +- {sd:g} (clipped to {low:g}..{high:g})",
+            "years",
+            "the paper: ten men, mean 41, range 24-57; the SD a stated choice",
+            NOT_CALIBRATED,
+        ),
+    ]
+    rows += [
+        (
+            "anatomy",
+            f"prevalence of disc {finding.replace('_', ' ')}",
+            " / ".join(f"{v:g}" for v in values),
+            f"of people at {ages} years",
+            "Brinjikji 2015 (33 studies, 3110 asymptomatic people)",
+            NOT_CALIBRATED,
+        )
+        for finding, values in d.PREVALENCE.items()
+    ]
+    rows += [
+        ("anatomy", "prevalence of a Schmorl node", d.SCHMORL_PREVALENCE, "of people", "Jensen 1994", NOT_CALIBRATED),
+        (
+            "anatomy",
+            "prevalence of a Modic change",
+            d.MODIC_PREVALENCE,
+            "of people",
+            "Jensen 2008 (median, non-clinical populations); type 2 (fatty) drawn",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "degenerated-disc share by level (T12-L1 .. L5-S1)",
+            " / ".join(f"{d.LEVEL_SHARE[x]:g}" for x in d.LUMBAR_DISCS),
+            "given signal loss",
+            "a stated rule: most at L4-5 and L5-S1 (Cheung 2009)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "nucleus signal loss, Pfirrmann III / IV",
+            f"{d.NUCLEUS_LOSS[3]:g} / {d.NUCLEUS_LOSS[4]:g}",
+            "of the way to annulus",
+            "a stated reading of Pfirrmann 2001's grade descriptions",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "disc height, Pfirrmann III / IV",
+            f"{d.HEIGHT_FACTOR[3]:g} / {d.HEIGHT_FACTOR[4]:g}",
+            "of healthy",
+            "a stated reading of Pfirrmann 2001 (slightly / moderately decreased)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "disc bulge",
+            f"{d.BULGE_MM[0]:g}..{d.BULGE_MM[1]:g}",
+            "mm",
+            "a bulge is under 3-4 mm beyond the endplates by definition",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "marrow fat fraction step per level below L1",
+            anatomy.MARROW_FAT_STEP,
+            "",
+            "direction: Liney 2007 (L5 > L1); size a stated choice",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "Modic band depth / fat fraction",
+            f"{anatomy.MODIC_DEPTH_MM:g} / {anatomy.MODIC_FAT_FRACTION:g}",
+            "mm / ",
+            "stated sizes of a type 2 change",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "Schmorl node semi-axes",
+            " x ".join(f"{v:g}" for v in anatomy.SCHMORL_MM),
+            "mm",
+            "a stated size",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "vertebral waist, anterior / posterior wall",
+            " / ".join(f"{v:g}" for v in anatomy.WAIST_MM),
+            "mm",
+            "a stated anatomical reading",
+            NOT_CALIBRATED,
+        ),
+        ("anatomy", "bowel loops", phantom.BOWEL_LOOPS, "", "enough to pack the peritoneal cavity", NOT_CALIBRATED),
+    ]
+    return rows
+
+
 def calibration_ledger() -> pd.DataFrame:
     """Every free number of the virtual scanner: group, parameter, value, unit, source, calibrated on.
 
@@ -262,7 +378,15 @@ def calibration_ledger() -> pd.DataFrame:
     DataFrame
         Columns :data:`COLUMNS`; values as text where they are not single numbers.
     """
-    rows = tissue_rows() + physics_rows() + protocol_rows() + coil_rows() + reconstruction_rows() + cohort_rows()
+    rows = (
+        tissue_rows()
+        + physics_rows()
+        + protocol_rows()
+        + coil_rows()
+        + reconstruction_rows()
+        + cohort_rows()
+        + anatomy_rows()
+    )
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     table["value"] = table["value"].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
     return table

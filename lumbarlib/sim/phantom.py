@@ -34,15 +34,20 @@ from scipy.spatial import cKDTree
 from lumbarlib.core.checks import check_choice, check_range
 from lumbarlib.sim.anatomy import (
     CORTEX_MM,
+    MARROW_FAT_STEP,
+    MODIC_DEPTH_MM,
+    MODIC_FAT_FRACTION,
+    SCHMORL_MM,
     SPINOUS,
     TABLE_X_MM,
+    WAIST_MM,
     Anatomy,
     Vertebra,
     build_spine,
     lumbar_hollow_mm,
 )
 from lumbarlib.sim.kspace import resample_fourier
-from lumbarlib.sim.labels import LABELS, LEVELS, SLICE_NAMES
+from lumbarlib.sim.labels import DISCS, LABELS, LEVELS, SLICE_NAMES
 from lumbarlib.sim.tissues import TISSUE_PROPERTIES, tse_signal
 from lumbarlib.study.protocol import PROTOCOLS, Protocol
 
@@ -235,6 +240,7 @@ def render_slice(
     canvas.fields["fibres"] = _smooth_noise(rng, shape, px(7.0, 0.5))
     canvas.fields["streaks"] = np.clip(_smooth_noise(rng, shape, px(9.0, 0.35)) - 1.8, 0.0, 0.8)
     canvas.fields["smooth"] = _smooth_noise(rng, shape, px(2.0, 2.0))
+    canvas.fields["marbling"] = _smooth_noise(rng, shape, px(*MARBLING_MM))
     fine = _smooth_noise(rng, shape, px(1.1, 0.55))
     coarse = _smooth_noise(rng, shape, px(5.0, 5.0))
     fat_fraction = np.clip(anat.marrow_fat_fraction * (1.0 + 0.3 * (0.8 * fine + 0.5 * coarse)), 0.02, 0.98)
@@ -359,7 +365,7 @@ def _paint_body(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig, 
     # bowel loops between the liver and the pelvis, anterior to the retroperitoneum
     z_lo, z_hi = z_t12 + 30.0, spine[-1].center[0] + 30.0
     x_spine = float(min(vt.corner(0, -1)[1] for vt in spine[2:7]))
-    for _ in range(26):
+    for _ in range(BOWEL_LOOPS):
         cz, cx = rng.uniform(z_lo, z_hi), rng.uniform(float(x_wall.min()) + 12.0, x_spine - 30.0)
         a, b = rng.uniform(8.0, 18.0), rng.uniform(6.0, 12.0)
         angle = rng.uniform(0.0, math.pi)
@@ -383,6 +389,19 @@ def _paint_body(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig, 
             canvas.paint(w, core, "viscera", sig("viscera") * (1.3 + 0.3 * w.smooth))
         elif content == 2:
             canvas.paint(w, core, "bowel_gas", 0.0)
+
+
+MARBLING_MM = (14.0, 0.8)
+"""Correlation lengths (superior-inferior, anterior-posterior) of the fatty streaks between muscle fibres (stated)."""
+
+FASCIAL_PLANES_MM = (16.0, 34.0)
+"""Posterior offsets from the canal's back wall of the fascial planes drawn in the paraspinal muscle (stated)."""
+
+PROCESS_MARROW_SHARE = 0.5
+"""Signal of a spinous process relative to vertebral marrow: a thick cortical shell around little marrow (stated)."""
+
+BOWEL_LOOPS = 60
+"""Bowel loops drawn in the peritoneal cavity: enough to pack it as on a real sagittal slice, fat between them."""
 
 
 def _spinous_length(frame: _SpineFrame, anat: Anatomy, spine, s_mid: float, v0: float, tilt: float) -> float:
@@ -426,10 +445,11 @@ def _paint_spine(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, para
     # posterior compartment, behind the canal up to the fascia
     post = np.maximum(np.maximum(g.canal - 1.0 - g.v, g.x - (x_fascia - 1.0)), along)
     if para:
-        canvas.paint(g, post, "muscle", sig("muscle") * (1.0 + 0.15 * g.fibres) + sig("fat") * g.streaks)
+        canvas.paint(g, post, "muscle", sig("muscle") * (1.0 + 0.15 * g.fibres))
+        _paint_muscle_fat(canvas, anat, g, post, sig)
     else:
-        # interspinous ligaments: collagen with thin fatty streaks
-        canvas.paint(g, post, "ligament", sig("ligament") + sig("fat") * (0.22 + 0.6 * g.streaks))
+        # interspinous ligaments: collagen interleaved with fat, which adults accumulate between the processes
+        canvas.paint(g, post, "ligament", sig("ligament") + sig("fat") * (0.55 + 0.45 * g.streaks))
 
     # prevertebral fat, great vessels, psoas, anterior longitudinal ligament
     canvas.paint(g, np.maximum(_band(g.v, ant - 26.0, ant + 1.0), along), "retroperitoneal_fat", sig("fat"))
@@ -447,9 +467,9 @@ def _paint_spine(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, para
     )
 
     for upper, lower in zip(spine[:-1], spine[1:]):
-        _paint_disc(canvas, upper, lower, para, sig)
+        _paint_disc(canvas, anat, upper, lower, para, sig)
     for vt in spine:
-        _paint_vertebral_body(canvas, vt, para, sig)
+        _paint_vertebral_body(canvas, anat, vt, para, sig)
 
     if para:
         _paint_foramina(canvas, anat, spine, frame, sig)
@@ -458,9 +478,36 @@ def _paint_spine(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, para
         _paint_posterior_arch(canvas, anat, spine, frame, sig)
 
 
-def _paint_disc(canvas: _Canvas, upper: Vertebra, lower: Vertebra, para: bool, sig) -> None:
-    """Annulus (dark) with the nucleus (bright, soft-edged, with the adult intranuclear cleft)."""
+def _paint_muscle_fat(canvas: _Canvas, anat: Anatomy, g: _View, muscle: np.ndarray, sig) -> None:
+    """Fatty streaks between the paraspinal muscle fibres covering the volunteer's fat fraction, and two fascial planes.
+
+    The measured fat fraction (:data:`lumbarlib.sim.cohort.MUSCLE_FAT_VARIATION`) is drawn
+    entirely as visible streaks, a stated simplification: an ROI that avoids them, as a
+    radiologist's does, reads fat-free muscle.
+    """
+    inside = muscle < 0
+    if not inside.any() or anat.muscle_fat_fraction <= 0:
+        return
+    field = g.marbling
+    threshold = float(np.quantile(field[inside], 1.0 - anat.muscle_fat_fraction))
+    streak = np.maximum(muscle, (threshold - field) * MARBLING_MM[1])
+    fatty = sig("fat") * 0.9 + sig("muscle") * 0.1
+    canvas.paint(g, streak, "muscle_fat", fatty)
+    for offset in FASCIAL_PLANES_MM:  # between multifidus and the erector spinae, and within the latter
+        wave = 1.2 * np.sin(g.s / 23.0 + offset)
+        plane = np.maximum(np.abs(g.v - (g.canal + offset + wave)) - 0.5, muscle)
+        canvas.paint(g, plane, "muscle_fat", fatty)
+
+
+def _paint_disc(canvas: _Canvas, anat: Anatomy, upper: Vertebra, lower: Vertebra, para: bool, sig) -> None:
+    """Annulus (dark) with the nucleus (bright, soft-edged, with the adult intranuclear cleft).
+
+    A degenerated disc (:class:`lumbarlib.sim.degeneration.DiscState`) has a nucleus whose
+    signal moves towards the annulus's by its grade's loss, unevenly; its lower height comes
+    from :func:`lumbarlib.sim.anatomy.build_spine`.
+    """
     disc = f"{upper.level}-{lower.level}"
+    state = anat.disc(disc)
     inset = 2.2  # the disc fills the concave endplates
     keep = 0.9 if para else 1.0  # the paramedian slice cuts the narrower lateral part
     pp, qp = upper.corner(+1, +1) - inset * upper.t, lower.corner(-1, +1) + inset * lower.t
@@ -480,27 +527,70 @@ def _paint_disc(canvas: _Canvas, upper: Vertebra, lower: Vertebra, para: bool, s
     sdf = _ellipse_sdf(u, w, nuc_h, nuc_ap)
     weight = np.clip(0.5 - sdf / 2.0, 0.0, 1.0)  # 2 mm transition zone
     cleft = np.exp(-0.5 * (u / 0.35) ** 2) * np.clip(1.0 - np.abs(w) / (0.8 * nuc_ap), 0.0, 1.0)
-    nucleus = sig("annulus") + weight * (sig("nucleus") - sig("annulus")) * (1.0 - 0.5 * cleft)
+    contrast = (1.0 - state.nucleus_loss) * (sig("nucleus") - sig("annulus"))
+    if state.grade > 2:
+        contrast = contrast * (1.0 + 0.3 * g.smooth)  # degenerated nuclei are inhomogeneous
+    nucleus = sig("annulus") + weight * contrast * (1.0 - 0.5 * cleft)
     target = canvas.signal[g.iz, g.ix]
     inside = np.clip(0.5 - (sdf - 1.0) / canvas.step, 0.0, 1.0)
     target += inside * (nucleus - target)
     canvas.labels[g.iz, g.ix][weight >= 0.5] = LABELS[f"nucleus_{disc}"]
 
 
-def _paint_vertebral_body(canvas: _Canvas, vt: Vertebra, para: bool, sig) -> None:
-    """Cortical shell, trabecular marrow with biconcave endplates, the basivertebral vein (mid)."""
+def _paint_vertebral_body(canvas: _Canvas, anat: Anatomy, vt: Vertebra, para: bool, sig) -> None:
+    """Cortical shell, waisted walls, marrow with biconcave endplates, the basivertebral vein (mid).
+
+    The marrow's fat fraction rises by :data:`lumbarlib.sim.anatomy.MARROW_FAT_STEP` per level
+    below L1; the endplates carry the Schmorl nodes and Modic changes of the adjacent discs.
+    """
     r = max(vt.height, vt.depth) / 2 + 4.0
     g = canvas.view((vt.center[0] - r, vt.center[0] + r), (vt.center[1] - r, vt.center[1] + r))
     u, w = _local(g.z, g.x, vt.center, vt.angle)
     depth = vt.depth * (0.9 if para else 1.0)
     w = w - (vt.depth - depth) / 2  # the paramedian body keeps its posterior wall
     concave = 1.6 * np.clip(1.0 - (w / (depth / 2)) ** 2, 0.0, 1.0)
-    outer = _box_sdf(u, w, vt.height / 2 - concave, depth / 2, radius=2.5)
+    bell = np.clip(1.0 - (u / (vt.height / 2)) ** 2, 0.0, 1.0)
+    shift = (WAIST_MM[0] - WAIST_MM[1]) / 2 * bell
+    outer = _box_sdf(u, w - shift, vt.height / 2 - concave, depth / 2 - sum(WAIST_MM) / 2 * bell, radius=2.5)
     canvas.paint(g, outer, "cortical_bone", sig("cortical_bone"))
-    canvas.paint(g, outer + CORTEX_MM, f"vertebra_{vt.level}", g.marrow)
+    level = LEVELS.index(vt.level)
+    fat_step = MARROW_FAT_STEP * (level - LEVELS.index("L1")) * (sig("fat") - sig("marrow_water"))
+    marrow = f"vertebra_{vt.level}"
+    canvas.paint(g, outer + CORTEX_MM, marrow, g.marrow + fat_step)
+    endplate = vt.height / 2 - concave  # |u| of the endplate at this w
+    for side, neighbour in ((-1, level - 1), (+1, level + 1)):
+        if not 0 <= neighbour < len(LEVELS):
+            continue
+        pair = sorted((level, neighbour))
+        disc = f"{LEVELS[pair[0]]}-{LEVELS[pair[1]]}"
+        state = anat.disc(disc)
+        if state.modic:  # type 2: fatty marrow along the endplate
+            band = np.maximum(outer + CORTEX_MM, endplate - side * u - MODIC_DEPTH_MM)
+            fatty = MODIC_FAT_FRACTION * sig("fat") + (1.0 - MODIC_FAT_FRACTION) * sig("marrow_water")
+            canvas.paint(g, band, marrow, fatty * (1.0 + 0.08 * g.smooth))
+        if state.schmorl == -side:  # the node sits in the endplate facing this disc
+            node = _ellipse_sdf(u - side * endplate, w, SCHMORL_MM[0], SCHMORL_MM[1])
+            canvas.paint(g, node - 0.8, "cortical_bone", sig("cortical_bone"))  # sclerotic rim
+            canvas.paint(g, node, f"annulus_{disc}", sig("annulus") + 0.3 * (sig("nucleus") - sig("annulus")))
     if not para and vt.level not in ("S1", "S2"):
-        vein = np.maximum(np.abs(u) - 0.55, _band(w, depth / 2 - 7.0, depth / 2 - 0.5))
+        # the basivertebral veins converge on a foramen in the posterior cortex
+        wall = depth / 2 - WAIST_MM[1] * bell
+        widen = np.clip((w - (wall - 8.0)) / 8.0, 0.0, 1.0)
+        vein = np.maximum(np.abs(u) - 0.45 - 0.9 * widen, _band(w, wall - 8.0, wall + CORTEX_MM))
         canvas.paint(g, vein, "basivertebral_vein", sig("venous_blood"))
+
+
+def _paint_bulges(canvas: _Canvas, anat: Anatomy, frame: _SpineFrame, g: _View, sig) -> None:
+    """Posterior disc bulges into the anterior canal (midsagittal), painted over epidural fat and sac."""
+    k = frame.knots
+    for disc in DISCS:
+        bulge = anat.disc(disc).bulge_mm
+        if not bulge:
+            continue
+        upper, lower = disc.split("-")
+        s0, s1 = k[f"bot_{upper}"], k[f"top_{lower}"]
+        shape = np.maximum(_ellipse_sdf(g.s - (s0 + s1) / 2, g.v, (s1 - s0) / 2 + 1.5, bulge + 0.3), -0.5 - g.v)
+        canvas.paint(g, shape, f"annulus_{disc}", sig("annulus"))
 
 
 def _paint_canal(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig) -> None:
@@ -522,6 +612,7 @@ def _paint_canal(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig)
     sac = np.maximum(np.abs(g.v - centre) - half, _band(g.s, s_top, s_sac_end))
     canvas.paint(g, sac, "ligament", sig("ligament"))
     canvas.paint(g, sac + 0.6, "csf", sig("csf"))
+    _paint_bulges(canvas, anat, frame, g, sig)
     # cord: dependent (posterior) in the supine patient; lumbar enlargement, conus, tip near L1-L2
     s_tip = k["bot_L1"] + 4.0 + anat.conus_shift_mm
     s_conus = s_tip - 28.0
@@ -553,9 +644,13 @@ def _paint_canal(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig)
 
 
 def _paint_posterior_arch(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig) -> None:
-    """Laminae and spinous processes (T11-L5) and the dorsal wall of the sacrum (midsagittal)."""
+    """Laminae and spinous processes (T11-L5) and the dorsal wall of the sacrum (midsagittal).
+
+    The processes are thick cortical shells around little marrow, so their signal is a fraction
+    (:data:`PROCESS_MARROW_SHARE`) of the vertebral marrow's.
+    """
     k = frame.knots
-    pe_signal = 0.85 * canvas.fields["marrow"]
+    pe_signal = PROCESS_MARROW_SHARE * canvas.fields["marrow"]
     for vt in spine:
         if vt.level not in SPINOUS:
             continue
@@ -567,13 +662,34 @@ def _paint_posterior_arch(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFr
         v0 = float(frame.profile(np.array([s_mid]), {lv: anat.canal_ap_mm for lv in LEVELS})[0]) - 2.5
         length = _spinous_length(frame, anat, spine, s_mid, v0, tilt)
         tip_s, tip_v = s_mid + length * math.sin(tilt), v0 + length * math.cos(tilt)
-        frame_poly = np.array([[base_top, v0], [base_bot, v0], [tip_s + tip_h / 2, tip_v], [tip_s - tip_h / 2, tip_v]])
+        # the lamina junction at the canal, a waisted shaft, the club-shaped tip (hatchet-shaped lumbar process)
+        neck = 0.45
+        neck_s = s_mid + neck * length * math.sin(tilt)
+        neck_v = v0 + neck * length * math.cos(tilt)
+        neck_h = 0.6 * min(base_bot - base_top, tip_h)
+        frame_poly = np.array(
+            [
+                [base_top, v0],
+                [base_bot, v0],
+                [neck_s + neck_h / 2, neck_v],
+                [tip_s + tip_h / 2, tip_v],
+                [tip_s - tip_h / 2, tip_v],
+                [neck_s - neck_h / 2, neck_v],
+            ]
+        )
         poly = frame.to_zx(frame_poly[:, 0], frame_poly[:, 1])
         lo, hi = poly.min(0) - 4.0, poly.max(0) + 4.0
         g = canvas.view((lo[0], hi[0]), (lo[1], hi[1]))
         sdf = _polygon_sdf(g.z, g.x, poly) - 1.0
         canvas.paint(g, sdf, "cortical_bone", sig("cortical_bone"))
         canvas.paint(g, sdf + CORTEX_MM + 0.3, "posterior_elements", pe_signal[g.iz, g.ix])
+    # supraspinous ligament: a collagen band joining the tips under the fascia
+    zr, xr = frame.box((k["top_T11"] - 70.0, k["top_S1"]), (anat.canal_ap_mm, 90.0))
+    g = canvas.view(zr, xr)
+    _, x_back = _body_outline(anat, spine, g.z)
+    x_fascia = x_back - anat.back_fat_mm
+    band = np.maximum(_band(g.x, x_fascia - 3.5, x_fascia - 0.5), _band(g.s, k["top_T11"] - 70.0, k["top_S1"]))
+    canvas.paint(g, np.maximum(band, anat.canal_ap_mm + 4.0 - g.v), "ligament", sig("ligament"))
     s0, s1 = k["top_S1"] + 5.0, k["bot_S2"] + 40.0
     zr, xr = frame.box((s0, s1), (0.0, anat.canal_ap_mm + 12.0))
     g = canvas.view(zr, xr)
