@@ -27,7 +27,7 @@ from lumbarlib.sim import (
     sampling,
     tissues,
 )
-from lumbarlib.sim.cohort import AGE_VARIATION, TISSUE_VARIATION, VARIATION, ScannerModel
+from lumbarlib.sim.cohort import AGE_VARIATION, MUSCLE_FAT_VARIATION, TISSUE_VARIATION, VARIATION, ScannerModel
 from lumbarlib.sim.labels import SLICE_OFFSET_MM
 from lumbarlib.sim.tissues import TISSUE_PROPERTIES
 from lumbarlib.study.protocol import PROTOCOLS
@@ -366,6 +366,62 @@ def anatomy_rows() -> list[tuple]:
             NOT_CALIBRATED,
         ),
         ("anatomy", "bowel loops", phantom.BOWEL_LOOPS, "", "enough to pack the peritoneal cavity", NOT_CALIBRATED),
+        (
+            "anatomy",
+            "paraspinal muscle fat fraction",
+            "{:g} +- {:g} (clipped to {:g}..{:g})".format(*MUSCLE_FAT_VARIATION),
+            "",
+            "Sollmann 2020: erector spinae L3-L5 of men, 10.7 +- 7.6 % (water-fat MRI); drawn as visible streaks",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "spinous process signal / marrow",
+            phantom.PROCESS_MARROW_SHARE,
+            "",
+            "thick cortical shell around little marrow (a stated value)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "aorta: lateral centre / radius",
+            " / ".join(f"{v:g}" for v in phantom.AORTA),
+            "mm",
+            "left of the midline (a stated reading)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "IVC: lateral centre / radius",
+            " / ".join(f"{v:g}" for v in phantom.IVC),
+            "mm",
+            "right of the midline (a stated reading)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "cauda equina root radius",
+            phantom.ROOT_RADIUS_MM,
+            "mm",
+            "lumbosacral roots 1-2 mm across",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "exiting root descent",
+            phantom.ROOT_DESCENT,
+            "mm per mm lateral",
+            "the root runs down and out of its foramen (a stated slope)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "planes averaged across the 3 mm slice",
+            _default(phantom.render_slice, "sub_slices"),
+            "",
+            "through-plane partial volume, rectangular profile sampled at its thirds",
+            NOT_CALIBRATED,
+        ),
     ]
     return rows
 

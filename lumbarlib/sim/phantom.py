@@ -47,7 +47,7 @@ from lumbarlib.sim.anatomy import (
     lumbar_hollow_mm,
 )
 from lumbarlib.sim.kspace import resample_fourier
-from lumbarlib.sim.labels import DISCS, LABELS, LEVELS, SLICE_NAMES
+from lumbarlib.sim.labels import DISCS, LABELS, LEVELS, SLICE_NAMES, SLICE_OFFSET_MM
 from lumbarlib.sim.tissues import TISSUE_PROPERTIES, tse_signal
 from lumbarlib.study.protocol import PROTOCOLS, Protocol
 
@@ -187,6 +187,7 @@ def render_slice(
     matrix_scale: float = 1.0,
     oversample: int = 2,
     magnetisation_transfer: bool = True,
+    sub_slices: int = 3,
 ) -> PhantomSlice:
     """Render one sagittal slice of a volunteer on the protocol's grid.
 
@@ -207,6 +208,10 @@ def render_slice(
     magnetisation_transfer : bool
         Incidental MT of the multi-slice train (:data:`lumbarlib.sim.tissues.MT_LOSS`);
         False renders the tissues as a single-slice acquisition would.
+    sub_slices : int
+        Planes rendered across the slice thickness and averaged (1 to 7; see
+        :func:`sub_slice_offsets`): the through-plane partial volume of a 3 mm slice. Labels
+        are those of the middle plane.
 
     Returns
     -------
@@ -216,6 +221,7 @@ def render_slice(
     check_choice("slice_name", slice_name, SLICE_NAMES)
     check_range("matrix_scale", matrix_scale, 0.0, 1.0, low_inclusive=False)
     check_range("oversample", oversample, 1, 4, integer=True)
+    check_range("sub_slices", sub_slices, 1, 7, integer=True)
     protocol = protocol or PROTOCOLS["standard"]
     ny, nx = grid_shape(protocol, matrix_scale)
     hy, hx = ny * oversample, nx * oversample
@@ -246,12 +252,35 @@ def render_slice(
     fat_fraction = np.clip(anat.marrow_fat_fraction * (1.0 + 0.3 * (0.8 * fine + 0.5 * coarse)), 0.02, 0.98)
     canvas.fields["marrow"] = fat_fraction * sig("fat") + (1.0 - fat_fraction) * sig("marrow_water")
 
-    _paint_body(canvas, anat, spine, frame, sig, rng)
-    _paint_spine(canvas, anat, spine, frame, para, sig)
-
-    signal = resample_fourier(canvas.signal, (ny, nx)).real.astype(np.float32)
-    labels = canvas.labels[::oversample, ::oversample].copy()
+    loops = _draw_bowel(anat, spine, rng)
+    offsets = sub_slice_offsets(protocol.slice_thickness_mm, sub_slices)
+    # what the planes share is painted once; each plane then adds what differs across the slice
+    _paint_body(canvas, anat, spine, sig)
+    _paint_spine_fixed(canvas, anat, spine, frame, para, sig)
+    shared = canvas.signal.copy(), canvas.labels.copy()
+    total = np.zeros(canvas.signal.shape, dtype=np.float64)
+    for k, offset in enumerate(offsets):
+        canvas.signal[:], canvas.labels[:] = shared
+        for loop in loops:
+            _paint_bowel_loop(canvas, anat, spine, loop, offset, sig)
+        _paint_spine_plane(canvas, anat, spine, frame, para, SLICE_OFFSET_MM[slice_name] + offset, sig)
+        total += canvas.signal
+        if k == len(offsets) // 2:
+            labels = canvas.labels[::oversample, ::oversample].copy()
+    signal = resample_fourier(total / len(offsets), (ny, nx)).real.astype(np.float32)
     return PhantomSlice(signal=signal, labels=labels, pixel_mm=(protocol.fov_phase_mm / ny, protocol.fov_read_mm / nx))
+
+
+def sub_slice_offsets(thickness_mm: float, n: int) -> np.ndarray:
+    """Lateral offsets (mm, from the slice centre) of ``n`` planes sampling a slice of ``thickness_mm``.
+
+    The centres of ``n`` equal parts of the slab: a rectangular slice profile sampled at its
+    midpoints (an ideal profile; real excitation profiles have soft edges). One plane is the
+    slice centre, as a 2-D drawing would be.
+    """
+    check_range("thickness_mm", thickness_mm, 0.0, low_inclusive=False)
+    check_range("n", n, 1, None, integer=True)
+    return thickness_mm * ((np.arange(n) + 0.5) / n - 0.5)
 
 
 def grid_shape(protocol: Protocol, matrix_scale: float = 1.0) -> tuple[int, int]:
@@ -343,8 +372,8 @@ def _body_outline(anat: Anatomy, spine: list[Vertebra], z: np.ndarray) -> tuple[
     return x_front, x_back
 
 
-def _paint_body(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig, rng) -> None:
-    """Skin, subcutaneous fat, fascia, abdominal wall, the peritoneal cavity (liver, bowel)."""
+def _paint_body(canvas: _Canvas, anat: Anatomy, spine, sig) -> None:
+    """Skin, subcutaneous fat, fascia, abdominal wall, the peritoneal cavity with the liver (bowel: per plane)."""
     g = canvas.view()
     x_front, x_back = _body_outline(anat, spine, g.z)
     body = _band(g.x, x_front, x_back)
@@ -362,34 +391,96 @@ def _paint_body(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig, 
     z_t12 = spine[LEVELS.index("T12")].center[0]
     liver_bottom = z_t12 + 12.0 + 22.0 * np.tanh((x_wall + 70.0 - g.x) / 40.0)
     canvas.paint(g, np.maximum(cavity, g.z - liver_bottom), "liver", sig("liver") * (1.0 + 0.05 * g.smooth))
-    # bowel loops between the liver and the pelvis, anterior to the retroperitoneum
-    z_lo, z_hi = z_t12 + 30.0, spine[-1].center[0] + 30.0
-    x_spine = float(min(vt.corner(0, -1)[1] for vt in spine[2:7]))
-    for _ in range(BOWEL_LOOPS):
-        cz, cx = rng.uniform(z_lo, z_hi), rng.uniform(float(x_wall.min()) + 12.0, x_spine - 30.0)
-        a, b = rng.uniform(8.0, 18.0), rng.uniform(6.0, 12.0)
-        angle = rng.uniform(0.0, math.pi)
-        harmonics = rng.normal(0.0, 0.08, 3)
-        phases = rng.uniform(0.0, 2 * math.pi, 3)
-        content = rng.choice(4, p=[0.35, 0.3, 0.15, 0.2])
-        wall = rng.uniform(1.2, 2.2)
-        r = max(a, b) * 1.3 + 2.0
-        w = canvas.view((cz - r, cz + r), (cx - r, cx + r))
-        xf, _ = _body_outline(anat, spine, w.z)
-        room = _band(w.x, xf + anat.front_fat_mm + 11.0, x_spine - 22.0)
-        u, t = _local(w.z, w.x, np.array([cz, cx]), angle)
-        theta = np.arctan2(t / b, u / a)
-        bumpy = 1.0 + sum(h * np.cos((k + 2) * theta + ph) for k, (h, ph) in enumerate(zip(harmonics, phases)))
-        loop = (np.hypot(u / a, t / b) / bumpy - 1.0) * min(a, b)
-        canvas.paint(w, np.maximum(loop, room), "viscera", sig("viscera") * (1.0 + 0.1 * w.smooth))
-        core = np.maximum(loop + wall, room)
-        if content == 0:
-            canvas.paint(w, core, "bowel_fluid", sig("bowel_fluid") * (0.8 + 0.2 * w.smooth))
-        elif content == 1:
-            canvas.paint(w, core, "viscera", sig("viscera") * (1.3 + 0.3 * w.smooth))
-        elif content == 2:
-            canvas.paint(w, core, "bowel_gas", 0.0)
 
+
+@dataclass(frozen=True)
+class _BowelLoop:
+    """One bowel loop: an ellipsoid with a bumpy outline, its wall and its content (mm, radians)."""
+
+    centre: tuple[float, float, float]  # (z, x, lateral from the slice centre)
+    semi_axes: tuple[float, float, float]  # in-plane a, b and lateral c
+    angle: float
+    harmonics: tuple[float, ...]
+    phases: tuple[float, ...]
+    content: int  # 0 fluid, 1 faeces, 2 gas, 3 collapsed (wall only)
+    wall: float
+
+
+def _draw_bowel(anat: Anatomy, spine, rng: np.random.Generator) -> list[_BowelLoop]:
+    """The loops of one slice between the liver and the pelvis, anterior to the retroperitoneum.
+
+    Each is an ellipsoid crossing the slice plane (its lateral centre within 0.6 of its lateral
+    semi-axis), so neighbouring sub-slices cut it differently.
+    """
+    z_t12 = spine[LEVELS.index("T12")].center[0]
+    z_lo, z_hi = z_t12 + 30.0, spine[-1].center[0] + 30.0
+    x_front, _ = _body_outline(anat, spine, np.linspace(z_lo, z_hi, 64))
+    x_spine = float(min(vt.corner(0, -1)[1] for vt in spine[2:7]))
+    loops = []
+    for _ in range(BOWEL_LOOPS):
+        cz, cx = rng.uniform(z_lo, z_hi), rng.uniform(float(x_front.min()) + anat.front_fat_mm + 12.0, x_spine - 30.0)
+        a, b = rng.uniform(8.0, 18.0), rng.uniform(6.0, 12.0)
+        c = rng.uniform(8.0, 16.0)
+        loops.append(
+            _BowelLoop(
+                centre=(cz, cx, c * rng.uniform(-0.6, 0.6)),
+                semi_axes=(a, b, c),
+                angle=rng.uniform(0.0, math.pi),
+                harmonics=tuple(rng.normal(0.0, 0.08, 3)),
+                phases=tuple(rng.uniform(0.0, 2 * math.pi, 3)),
+                content=int(rng.choice(4, p=[0.35, 0.3, 0.15, 0.2])),
+                wall=rng.uniform(1.2, 2.2),
+            )
+        )
+    return loops
+
+
+def _paint_bowel_loop(canvas: _Canvas, anat: Anatomy, spine, loop: _BowelLoop, lateral_mm: float, sig) -> None:
+    """The loop's cross-section at ``lateral_mm`` from the slice centre (nothing where it does not reach)."""
+    a, b, c = loop.semi_axes
+    scale = 1.0 - ((lateral_mm - loop.centre[2]) / c) ** 2
+    if scale < 0.09:  # under 0.3 of its semi-axes: the plane grazes it
+        return
+    a, b = a * math.sqrt(scale), b * math.sqrt(scale)
+    cz, cx = loop.centre[:2]
+    x_spine = float(min(vt.corner(0, -1)[1] for vt in spine[2:7]))
+    r = max(a, b) * 1.3 + 2.0
+    w = canvas.view((cz - r, cz + r), (cx - r, cx + r))
+    xf, _ = _body_outline(anat, spine, w.z)
+    room = _band(w.x, xf + anat.front_fat_mm + 11.0, x_spine - 27.0)  # short of the prevertebral fat
+    u, t = _local(w.z, w.x, np.array([cz, cx]), loop.angle)
+    theta = np.arctan2(t / b, u / a)
+    bumpy = 1.0 + sum(h * np.cos((k + 2) * theta + ph) for k, (h, ph) in enumerate(zip(loop.harmonics, loop.phases)))
+    outline = (np.hypot(u / a, t / b) / bumpy - 1.0) * min(a, b)
+    canvas.paint(w, np.maximum(outline, room), "viscera", sig("viscera") * (1.0 + 0.1 * w.smooth))
+    core = np.maximum(outline + loop.wall, room)
+    if loop.content == 0:
+        canvas.paint(w, core, "bowel_fluid", sig("bowel_fluid") * (0.8 + 0.2 * w.smooth))
+    elif loop.content == 1:
+        canvas.paint(w, core, "viscera", sig("viscera") * (1.3 + 0.3 * w.smooth))
+    elif loop.content == 2:
+        canvas.paint(w, core, "bowel_gas", 0.0)
+
+
+def _chord(radius, offset: float):
+    """Half-width of a round structure of ``radius`` cut by a plane ``offset`` from its axis (0 where it misses)."""
+    return np.sqrt(np.maximum(np.asarray(radius, dtype=np.float64) ** 2 - offset**2, 0.0))
+
+
+AORTA = (-8.0, 10.0)
+"""Lateral centre (mm, negative: left of the midline) and radius of the abdominal aorta (a stated reading)."""
+
+IVC = (20.0, 10.0)
+"""Lateral centre (mm right of the midline) and radius of the inferior vena cava (a stated reading)."""
+
+ROOT_RADIUS_MM = 0.7
+"""Radius of a cauda equina root (the lumbosacral roots are 1-2 mm across)."""
+
+ROOT_LATERAL_MM = (0.5, 1.3, 2.1, 2.9)
+"""Distance from the midline of the left and right roots of each exit level (L3 to S1) in the lower sac (stated)."""
+
+ROOT_DESCENT = 0.8
+"""How far (mm) an exiting root lies lower in its foramen per mm further from the midline (it runs down and out)."""
 
 MARBLING_MM = (14.0, 0.8)
 """Correlation lengths (superior-inferior, anterior-posterior) of the fatty streaks between muscle fibres (stated)."""
@@ -414,8 +505,8 @@ def _spinous_length(frame: _SpineFrame, anat: Anatomy, spine, s_mid: float, v0: 
     return 70.0
 
 
-def _paint_spine(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, para: bool, sig) -> None:
-    """Prevertebral tissue, discs, vertebral bodies, then the canal (mid) or foramina (para) and the back."""
+def _paint_spine_fixed(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, para: bool, sig) -> None:
+    """What every plane of a slice shares: the back's compartment, prevertebral fat and psoas, discs, bodies."""
     k = frame.knots
     s_top, s_end = k["top_T11"] - 70.0, k["bot_S2"] + 80.0
     depth_scale = 0.9 if para else 1.0
@@ -451,30 +542,52 @@ def _paint_spine(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, para
         # interspinous ligaments: collagen interleaved with fat, which adults accumulate between the processes
         canvas.paint(g, post, "ligament", sig("ligament") + sig("fat") * (0.55 + 0.45 * g.streaks))
 
-    # prevertebral fat, great vessels, psoas, anterior longitudinal ligament
+    # prevertebral fat, psoas, anterior longitudinal ligament
     canvas.paint(g, np.maximum(_band(g.v, ant - 26.0, ant + 1.0), along), "retroperitoneal_fat", sig("fat"))
     if para:
-        grow = np.clip((g.s - k["top_L1"]) / (k["bot_L5"] - k["top_L1"]), 0.0, 1.0) * 24.0
-        psoas = np.maximum(_band(g.v, ant - 1.5 - grow, ant + 1.0), _band(g.s, k["top_L1"], k["bot_L5"] + 10.0))
+        psoas = np.maximum(
+            _band(g.v, ant - 1.5 - _psoas_growth(g, k), ant + 1.0), _band(g.s, k["top_L1"], k["bot_L5"] + 10.0)
+        )
         canvas.paint(g, psoas, "muscle", sig("muscle") * (1.0 + 0.12 * g.fibres))
-        ivc = np.maximum(_band(g.v, ant - 1.5 - grow - 17.0, ant - 1.5 - grow - 2.0), _band(g.s, s_top, k["bot_L5"]))
-        canvas.paint(g, ivc, "vessel", sig("flow_void") + 0.2 * sig("venous_blood"))
-    else:
-        aorta = np.maximum(_band(g.v, ant - 17.0, ant - 4.0), _band(g.s, s_top, k["bot_L4"] - 8.0))
-        canvas.paint(g, aorta, "vessel", sig("flow_void"))
     canvas.paint(
         g, np.maximum(_band(g.v, ant - 0.9, ant + 0.3), _band(g.s, s_top, k["bot_S2"])), "ligament", sig("ligament")
     )
-
     for upper, lower in zip(spine[:-1], spine[1:]):
         _paint_disc(canvas, anat, upper, lower, para, sig)
     for vt in spine:
         _paint_vertebral_body(canvas, anat, vt, para, sig)
 
+
+def _psoas_growth(g: _View, knots: dict[str, float]) -> np.ndarray:
+    """How far (mm) the psoas reaches anteriorly beyond the bodies: nothing at L1, 24 mm at L5."""
+    return np.clip((g.s - knots["top_L1"]) / (knots["bot_L5"] - knots["top_L1"]), 0.0, 1.0) * 24.0
+
+
+def _paint_spine_plane(
+    canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, para: bool, lateral_mm: float, sig
+) -> None:
+    """What differs between the planes of a slice: the great vessels, the canal (mid) or foramina (para), the arch.
+
+    ``lateral_mm`` is the plane's distance right of the midline: the aorta and IVC, the cord,
+    the cauda equina roots and the exiting nerve roots are 3-D and cut differently by each plane.
+    """
+    k = frame.knots
+    s_top = k["top_T11"] - 70.0
+    g = canvas.view(*frame.box((s_top, k["bot_S2"] + 80.0), (-90.0, -15.0)))
+    ant = -g.depth
     if para:
-        _paint_foramina(canvas, anat, spine, frame, sig)
+        half_ivc = _chord(IVC[1], lateral_mm - IVC[0])
+        centre_ivc = ant - 11.0 - _psoas_growth(g, k)
+        ivc = np.maximum(_band(g.v, centre_ivc - half_ivc, centre_ivc + half_ivc), _band(g.s, s_top, k["bot_L5"]))
+        canvas.paint(g, ivc, "vessel", sig("flow_void") + 0.2 * sig("venous_blood"))
+        _paint_foramina(canvas, anat, spine, frame, lateral_mm, sig)
     else:
-        _paint_canal(canvas, anat, spine, frame, sig)
+        half_aorta = _chord(AORTA[1], lateral_mm - AORTA[0])
+        aorta = np.maximum(
+            _band(g.v, ant - 10.5 - half_aorta, ant - 10.5 + half_aorta), _band(g.s, s_top, k["bot_L4"] - 8.0)
+        )
+        canvas.paint(g, aorta, "vessel", sig("flow_void"))
+        _paint_canal(canvas, anat, spine, frame, lateral_mm, sig)
         _paint_posterior_arch(canvas, anat, spine, frame, sig)
 
 
@@ -593,7 +706,7 @@ def _paint_bulges(canvas: _Canvas, anat: Anatomy, frame: _SpineFrame, g: _View, 
         canvas.paint(g, shape, f"annulus_{disc}", sig("annulus"))
 
 
-def _paint_canal(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig) -> None:
+def _paint_canal(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, lateral_mm: float, sig) -> None:
     """Midsagittal canal: epidural fat, dura, CSF, cord and conus, cauda equina, ligaments."""
     k = frame.knots
     s_top, s_canal_end = k["top_T11"] - 70.0, k["bot_S2"] + 60.0
@@ -621,8 +734,11 @@ def _paint_canal(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig)
     radius = np.where(g.s < s_conus, 4.0 + enlarge, 4.0 * taper_c)
     back = centre + half - 0.6
     cord_c = back - 1.8 - radius
-    canvas.paint(g, np.maximum(np.abs(g.v - cord_c) - radius, _band(g.s, s_top, s_tip)), "cord", sig("cord"))
-    # cauda equina: roots leave the conus and lie dependent; each leaves the sac at its level
+    cut = _chord(radius, lateral_mm)  # the round cord cut off the midline
+    cord = np.maximum(np.maximum(np.abs(g.v - cord_c) - cut, _band(g.s, s_top, s_tip)), 0.05 - cut)
+    canvas.paint(g, cord, "cord", sig("cord"))
+    # cauda equina: roots leave the conus and lie dependent, a pair (left, right) per exit level, each
+    # leaving the sac at its level; a plane cuts only the roots near it
     exits = ("L3", "L4", "L5", "S1")
     for i, level in enumerate(exits):
         start = s_conus + 5.0 * i
@@ -630,9 +746,15 @@ def _paint_canal(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig)
         settle = np.clip((g.s - start) / 30.0, 0.0, 1.0)
         wave = 0.25 * np.sin(2.0 * np.pi * (g.s - start) / (40.0 + 7.0 * i) + i)
         root_c = np.where(g.s < s_tip, cord_c + radius * (0.2 + 0.2 * i), back - 1.0 - 1.6 * i * settle + wave)
-        canvas.paint(g, np.maximum(np.abs(g.v - root_c) - 0.4, _band(g.s, start, stop)), "cauda_equina", sig("nerve"))
-    filum = np.maximum(np.abs(g.v - (cord_c + 0.8)) - 0.4, _band(g.s, s_tip - 2.0, s_sac_end - 2.0))
-    canvas.paint(g, filum, "cauda_equina", sig("nerve"))
+        for side in (-1, 1):
+            width = _chord(ROOT_RADIUS_MM, lateral_mm - side * ROOT_LATERAL_MM[i])
+            if width > 0.05:
+                root = np.maximum(np.abs(g.v - root_c - 0.4 * side) - width, _band(g.s, start, stop))
+                canvas.paint(g, root, "cauda_equina", sig("nerve"))
+    width = _chord(0.4, lateral_mm)
+    if width > 0.05:
+        filum = np.maximum(np.abs(g.v - (cord_c + 0.8)) - width, _band(g.s, s_tip - 2.0, s_sac_end - 2.0))
+        canvas.paint(g, filum, "cauda_equina", sig("nerve"))
     # posterior longitudinal ligament; ligamenta flava between the laminae
     canvas.paint(g, np.maximum(_band(g.v, -0.1, 0.8), _band(g.s, s_top, s_canal_end)), "ligament", sig("ligament"))
     for upper, lower in zip(spine[:7], spine[1:8]):
@@ -701,7 +823,7 @@ def _paint_posterior_arch(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFr
     canvas.paint(g, plate + CORTEX_MM + 0.3, "posterior_elements", pe_signal[g.iz, g.ix])
 
 
-def _paint_foramina(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig) -> None:
+def _paint_foramina(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, lateral_mm: float, sig) -> None:
     """Right paramedian slice: pedicles, oval foramina with fat, nerve root and veins, the facet column, sacral ala."""
     k = frame.knots
     s_top, s_end = k["top_T11"] - 70.0, k["bot_S2"] + 60.0
@@ -729,7 +851,8 @@ def _paint_foramina(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, s
         taper = 0.55 + 0.45 * np.clip((centre_s + half_s - g.s) / (2 * half_s), 0.0, 1.0)
         foramen = _ellipse_sdf(g.s - centre_s, (g.v - 0.5 * g.canal) / taper, half_s, 0.5 * g.canal - 0.3)
         canvas.paint(g, foramen, "epidural_fat", sig("fat"))
-        root_s = f0 + 0.3 * (f1 - f0)
+        # the exiting root runs down and out: further from the midline, lower in the foramen
+        root_s = f0 + 0.3 * (f1 - f0) + ROOT_DESCENT * (lateral_mm - SLICE_OFFSET_MM["para"])
         canvas.paint(g, _ellipse_sdf(g.s - root_s, g.v - 0.55 * g.canal, 3.0, 2.5), "nerve_root", sig("nerve"))
         canvas.paint(g, _ellipse_sdf(g.s - (f1 - 3.5), g.v - 0.45 * g.canal, 1.1, 0.9), "vessel", sig("flow_void"))
         # facet joint: a thin oblique cleft through the articular column at the disc level
