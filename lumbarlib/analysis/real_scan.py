@@ -42,8 +42,17 @@ it, the cord at the top of the field. Tests only; never used to set anything.
 SPINE_BOX_MM = (96.0, 64.0)
 """(superior-inferior, anterior-posterior) size of the box over the vertebral column whose spectrum is compared."""
 
-REAL_SPINE_CENTRE_MM = (100.0, 155.0)
-"""Centre (row, column) in mm of the spine box on the real slice: the vertebral bodies and the canal."""
+SPINE_BOX_OFFSET_MM = 5.0
+"""The spine box is centred this far posterior to the centre of the vertebral-body ROI (bodies and canal inside)."""
+
+
+def spine_box_centre(vertebra_centre_mm: tuple[float, float]) -> tuple[float, float]:
+    """Centre (row, column, mm) of the spine box for a vertebral-body ROI centred at ``vertebra_centre_mm``.
+
+    The same rule on the phantom (its L2 ROI) and on the real scan (:data:`REAL_ROIS`), so the
+    two boxes hold the same anatomy: vertebral bodies with their discs, and the canal.
+    """
+    return (float(vertebra_centre_mm[0]), float(vertebra_centre_mm[1]) + SPINE_BOX_OFFSET_MM)
 
 
 def real_midsagittal(volume: np.ndarray) -> np.ndarray:
@@ -157,3 +166,18 @@ def radial_power_spectrum(patch: np.ndarray, pixel_mm: tuple[float, float], n_bi
     centres = (edges[:-1] + edges[1:]) / 2
     filled = counts > 0
     return pd.DataFrame({"frequency_per_mm": centres[filled], "power": sums[filled] / counts[filled]})
+
+
+def band_power_ratio(a: pd.DataFrame, b: pd.DataFrame, band: tuple[float, float]) -> float:
+    """Mean power of spectrum ``a`` over that of spectrum ``b`` in ``band`` (cycles per mm).
+
+    Both are :func:`radial_power_spectrum` tables; ``b`` is interpolated onto ``a``'s rings.
+    """
+    lo, hi = band
+    if not 0.0 <= lo < hi:
+        raise ValueError(f"parameter 'band' = {band!r}: needs 0 <= low < high (cycles per mm)")
+    rings = a[(a["frequency_per_mm"] >= lo) & (a["frequency_per_mm"] <= hi)]
+    if rings.empty or hi > b["frequency_per_mm"].max() + 1e-9:
+        raise ValueError(f"parameter 'band' = {band!r}: not covered by both spectra")
+    other = np.interp(rings["frequency_per_mm"], b["frequency_per_mm"], b["power"])
+    return float(rings["power"].mean() / other.mean())

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field, fields
 
 import numpy as np
+import pandas as pd
 from tqdm.auto import tqdm
 
 from lumbarlib.core.checks import check_range
@@ -28,7 +29,7 @@ from lumbarlib.sim.acquisition import (
 from lumbarlib.sim.anatomy import Anatomy
 from lumbarlib.sim.chemical_shift import chemical_shift, fat_share, marrow_fat_signal, shift_mm
 from lumbarlib.sim.coils import CoilMaps, coil_maps, combined_noise_gain, noise_covariance, spine_array
-from lumbarlib.sim.degeneration import draw_discs
+from lumbarlib.sim.degeneration import LUMBAR_DISCS, DiscState, describe_discs, draw_discs, grade_of
 from lumbarlib.sim.echo_train import line_echo_times, t2_weighting
 from lumbarlib.sim.labels import LABELS, SLICE_NAMES, SLICE_OFFSET_MM
 from lumbarlib.sim.motion import respiratory_motion
@@ -100,6 +101,34 @@ def draw_anatomy(rng: np.random.Generator) -> Anatomy:
         discs=discs,
         muscle_fat_fraction=_normal(rng, *MUSCLE_FAT_VARIATION),
     )
+
+
+def cohort_table(anatomies: list[Anatomy]) -> pd.DataFrame:
+    """One row per volunteer: age, the features that vary, each lumbar disc's Pfirrmann grade, other disc findings.
+
+    Serves the paper's *Subjects* (ten healthy men, 24-57 years) :cite:`kashiwagi2022lumbar`:
+    the table the chapter shows of the virtual volunteers.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``volunteer`` (1-based), ``age_years``, the fields of :data:`VARIATION` that
+        describe the body, ``muscle_fat_fraction``, ``Pfirrmann <disc>`` (2 to 4) for each of
+        :data:`lumbarlib.sim.degeneration.LUMBAR_DISCS`, and ``other findings`` (bulges,
+        Schmorl nodes, Modic changes).
+    """
+    rows = []
+    for i, a in enumerate(anatomies):
+        row = {"volunteer": i + 1, "age_years": round(a.age_years, 1)}
+        row |= {name: getattr(a, name) for name in VARIATION if name != "position_mm"}
+        row["muscle_fat_fraction"] = a.muscle_fat_fraction
+        row |= {f"Pfirrmann {d}": grade_of(a.discs, d) for d in LUMBAR_DISCS}
+        others = {d: DiscState(bulge_mm=s.bulge_mm, schmorl=s.schmorl) for d, s in a.discs.items()}
+        modic = [f"{d}: Modic 2" for d, s in a.discs.items() if s.modic]
+        found = describe_discs(others)
+        row["other findings"] = "; ".join(([] if found == "none" else [found]) + modic) or "none"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def draw_cohort(n_volunteers: int, seed: int) -> list[Anatomy]:

@@ -130,6 +130,42 @@ def show_image(
     return im
 
 
+def contact_sheet(
+    images: Sequence[np.ndarray],
+    *,
+    pixel_mm: tuple[float, float],
+    titles: Sequence[str],
+    suptitle: str,
+    vmin: float,
+    vmax: float,
+    ncols: int = 5,
+    panel_inches: float = 4.0,
+    cbar_label: str = "signal (a.u.)",
+):
+    """Many images of one kind in a grid, one display window and one colour bar; returns the figure.
+
+    For looking at a whole cohort at once (every volunteer's slice), as a radiologist would
+    page through a series. Axes are in mm; a panel is ``panel_inches`` wide (about 400 px in
+    the book).
+    """
+    if len(images) != len(titles) or not images:
+        raise ValueError(f"parameters 'images' and 'titles': {len(images)} images, {len(titles)} titles; need as many")
+    if not vmax > vmin:
+        raise ValueError(f"parameters 'vmin', 'vmax' = {vmin!r}, {vmax!r}: vmax must exceed vmin")
+    nrows = -(-len(images) // ncols)
+    aspect = images[0].shape[0] * pixel_mm[0] / (images[0].shape[1] * pixel_mm[1])
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(panel_inches * ncols + 1.0, panel_inches * aspect * nrows + 0.8), squeeze=False
+    )
+    for ax, image, title in zip(axes.flat, images, titles):
+        im = show_image(ax, image, pixel_mm=pixel_mm, title=title, vmin=vmin, vmax=vmax, colorbar=False)
+    for ax in list(axes.flat)[len(images) :]:
+        ax.set_visible(False)
+    fig.colorbar(im, ax=axes, fraction=0.02, pad=0.01).set_label(cbar_label)
+    fig.suptitle(suptitle)
+    return fig
+
+
 def outline_window(
     ax: Axes, window: tuple[slice, slice], pixel_mm: tuple[float, float], *, color: str = "orange"
 ) -> Rectangle:

@@ -5,7 +5,7 @@ import pytest
 
 from lumbarlib.analysis.real_scan import (
     REAL_ROIS,
-    REAL_SPINE_CENTRE_MM,
+    band_power_ratio,
     compare_ratios,
     disc_mask,
     radial_power_spectrum,
@@ -13,6 +13,7 @@ from lumbarlib.analysis.real_scan import (
     real_midsagittal,
     real_tissue_means,
     spine_box,
+    spine_box_centre,
 )
 from lumbarlib.study import mri_data
 
@@ -53,6 +54,11 @@ def test_helpers_refuse_bad_input_and_measure_what_they_say():
         spine_box(np.zeros((50, 50)), (1.0, 1.0), (10.0, 10.0))
     with pytest.raises(ValueError, match="'patch'"):
         radial_power_spectrum(np.zeros(10), (1.0, 1.0))
+    flat = radial_power_spectrum(np.random.default_rng(2).normal(size=(64, 64)), (1.0, 1.0))
+    louder = flat.assign(power=4.0 * flat["power"])
+    assert band_power_ratio(louder, flat, (0.1, 0.4)) == pytest.approx(4.0)
+    with pytest.raises(ValueError, match="'band'"):
+        band_power_ratio(flat, flat, (0.3, 0.9))
     table = compare_ratios({"disc": 0.4}, {"disc": 0.5}, {"disc": 0.3})
     assert table.loc[0, "phantom / real"] == pytest.approx(0.8)
 
@@ -68,4 +74,4 @@ def test_the_real_scans_rois_sit_in_plausible_tissue():
     assert all(means["csf"] > v for t, v in means.items() if t != "csf")
     background = image[:20, :20].mean()
     assert all(v > 3 * background for v in means.values())
-    assert spine_box(image, pixel, REAL_SPINE_CENTRE_MM).shape == (96, 64)
+    assert spine_box(image, pixel, spine_box_centre(REAL_ROIS["vertebra"][:2])).shape == (96, 64)
