@@ -384,6 +384,22 @@ def anatomy_rows() -> list[tuple]:
         ),
         (
             "anatomy",
+            "prevertebral fat depth by level",
+            " / ".join(f"{lv} {v:g}" for lv, v in phantom.PREVERTEBRAL_FAT_MM.items()),
+            "mm",
+            "thin where the aorta lies on the lumbar spine, thick in the presacral space (a stated reading)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "psoas reach in front of the bodies at L5",
+            phantom.PSOAS_REACH_MM,
+            "mm",
+            "none at L1 (a stated reading)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
             "aorta: lateral centre / radius",
             " / ".join(f"{v:g}" for v in phantom.AORTA),
             "mm",

@@ -418,7 +418,7 @@ def _draw_bowel(anat: Anatomy, spine, rng: np.random.Generator) -> list[_BowelLo
     x_spine = float(min(vt.corner(0, -1)[1] for vt in spine[2:7]))
     loops = []
     for _ in range(BOWEL_LOOPS):
-        cz, cx = rng.uniform(z_lo, z_hi), rng.uniform(float(x_front.min()) + anat.front_fat_mm + 12.0, x_spine - 30.0)
+        cz, cx = rng.uniform(z_lo, z_hi), rng.uniform(float(x_front.min()) + anat.front_fat_mm + 12.0, x_spine - 15.0)
         a, b = rng.uniform(8.0, 18.0), rng.uniform(6.0, 12.0)
         c = rng.uniform(8.0, 16.0)
         loops.append(
@@ -443,11 +443,11 @@ def _paint_bowel_loop(canvas: _Canvas, anat: Anatomy, spine, loop: _BowelLoop, l
         return
     a, b = a * math.sqrt(scale), b * math.sqrt(scale)
     cz, cx = loop.centre[:2]
-    x_spine = float(min(vt.corner(0, -1)[1] for vt in spine[2:7]))
     r = max(a, b) * 1.3 + 2.0
     w = canvas.view((cz - r, cz + r), (cx - r, cx + r))
     xf, _ = _body_outline(anat, spine, w.z)
-    room = _band(w.x, xf + anat.front_fat_mm + 11.0, x_spine - 27.0)  # short of the prevertebral fat
+    # behind the abdominal wall's muscle, in front of the retroperitoneum (prevertebral fat, psoas)
+    room = np.maximum(xf + anat.front_fat_mm + 11.0 - w.x, w.v + w.depth + w.retroperitoneum)
     u, t = _local(w.z, w.x, np.array([cz, cx]), loop.angle)
     theta = np.arctan2(t / b, u / a)
     bumpy = 1.0 + sum(h * np.cos((k + 2) * theta + ph) for k, (h, ph) in enumerate(zip(loop.harmonics, loop.phases)))
@@ -466,6 +466,13 @@ def _chord(radius, offset: float):
     """Half-width of a round structure of ``radius`` cut by a plane ``offset`` from its axis (0 where it misses)."""
     return np.sqrt(np.maximum(np.asarray(radius, dtype=np.float64) ** 2 - offset**2, 0.0))
 
+
+PREVERTEBRAL_FAT_MM = {"T11": 18.0, "L4": 18.0, "L5": 22.0, "S1": 26.0, "S2": 26.0}
+"""Depth (mm) of retroperitoneal fat in front of the vertebral bodies, by level: thin at the lumbar levels,
+where the aorta lies on the spine and the bowel close in front, thick in the presacral space (stated)."""
+
+PSOAS_REACH_MM = 24.0
+"""How far the psoas reaches in front of the bodies at L5 on the paramedian slice (nothing at L1; stated)."""
 
 AORTA = (-8.0, 10.0)
 """Lateral centre (mm, negative: left of the midline) and radius of the abdominal aorta (a stated reading)."""
@@ -543,12 +550,18 @@ def _paint_spine_fixed(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame
         canvas.paint(g, post, "ligament", sig("ligament") + sig("fat") * (0.55 + 0.45 * g.streaks))
 
     # prevertebral fat, psoas, anterior longitudinal ligament
-    canvas.paint(g, np.maximum(_band(g.v, ant - 26.0, ant + 1.0), along), "retroperitoneal_fat", sig("fat"))
+    fat = frame.profile(canvas.fields["s"], PREVERTEBRAL_FAT_MM)
+    canvas.fields["retroperitoneum"] = fat
+    canvas.paint(
+        g, np.maximum(_band(g.v, ant - g.retroperitoneum, ant + 1.0), along), "retroperitoneal_fat", sig("fat")
+    )
     if para:
         psoas = np.maximum(
             _band(g.v, ant - 1.5 - _psoas_growth(g, k), ant + 1.0), _band(g.s, k["top_L1"], k["bot_L5"] + 10.0)
         )
         canvas.paint(g, psoas, "muscle", sig("muscle") * (1.0 + 0.12 * g.fibres))
+        growth = np.clip((canvas.fields["s"] - k["top_L1"]) / (k["bot_L5"] - k["top_L1"]), 0.0, 1.0) * PSOAS_REACH_MM
+        canvas.fields["retroperitoneum"] = np.maximum(fat, 1.5 + growth)
     canvas.paint(
         g, np.maximum(_band(g.v, ant - 0.9, ant + 0.3), _band(g.s, s_top, k["bot_S2"])), "ligament", sig("ligament")
     )
@@ -560,7 +573,7 @@ def _paint_spine_fixed(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame
 
 def _psoas_growth(g: _View, knots: dict[str, float]) -> np.ndarray:
     """How far (mm) the psoas reaches anteriorly beyond the bodies: nothing at L1, 24 mm at L5."""
-    return np.clip((g.s - knots["top_L1"]) / (knots["bot_L5"] - knots["top_L1"]), 0.0, 1.0) * 24.0
+    return np.clip((g.s - knots["top_L1"]) / (knots["bot_L5"] - knots["top_L1"]), 0.0, 1.0) * PSOAS_REACH_MM
 
 
 def _paint_spine_plane(
@@ -627,7 +640,8 @@ def _paint_disc(canvas: _Canvas, anat: Anatomy, upper: Vertebra, lower: Vertebra
     pa = pp - keep * upper.depth * upper.n
     qa = qp - keep * lower.depth * lower.n
     n_mid = (upper.n + lower.n) / np.linalg.norm(upper.n + lower.n)
-    poly = np.array([pp, pa, (pa + qa) / 2 - 1.8 * n_mid, qa, qp, (pp + qp) / 2 + 1.2 * n_mid])
+    # the anterior margin bulges a little; the healthy posterior margin is slightly concave (bulges: _paint_bulges)
+    poly = np.array([pp, pa, (pa + qa) / 2 - 1.8 * n_mid, qa, qp, (pp + qp) / 2 - 0.5 * n_mid])
     lo, hi = poly.min(0) - 3.0, poly.max(0) + 3.0
     g = canvas.view((lo[0], hi[0]), (lo[1], hi[1]))
     canvas.paint(g, _polygon_sdf(g.z, g.x, poly), f"annulus_{disc}", sig("annulus"))
