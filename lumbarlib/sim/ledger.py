@@ -400,6 +400,32 @@ def anatomy_rows() -> list[tuple]:
         ),
         (
             "anatomy",
+            "basivertebral vein channel depth",
+            phantom.BASIVERTEBRAL_MM,
+            "mm",
+            "from the posterior cortex into the body (a stated size)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "S1-S2 remnant share of nucleus contrast",
+            phantom.SACRAL_REMNANT,
+            "",
+            "the fused sacral disc keeps a thin remnant (a stated value)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
+            "cauda equina root pairs in the sac",
+            len(phantom.ROOT_EXITS),
+            "",
+            "one pair per exit level "
+            + "-".join((phantom.ROOT_EXITS[0], phantom.ROOT_EXITS[-1]))
+            + " (a stated count)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
             "aorta: lateral centre / radius",
             " / ".join(f"{v:g}" for v in phantom.AORTA),
             "mm",

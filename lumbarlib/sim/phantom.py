@@ -483,8 +483,14 @@ IVC = (20.0, 10.0)
 ROOT_RADIUS_MM = 0.7
 """Radius of a cauda equina root (the lumbosacral roots are 1-2 mm across)."""
 
-ROOT_LATERAL_MM = (0.5, 1.3, 2.1, 2.9)
-"""Distance from the midline of the left and right roots of each exit level (L3 to S1) in the lower sac (stated)."""
+ROOT_EXITS = ("L2", "L3", "L4", "L5", "S1", "S2")
+"""Levels whose roots (a left and a right one each) run down the sac from the conus and leave at that level."""
+
+ROOT_LATERAL_MM = (0.4, 1.0, 1.6, 2.2, 0.7, 1.3)
+"""Distance from the midline of the left and right roots of each of :data:`ROOT_EXITS` in the sac (stated)."""
+
+SACRAL_REMNANT = 0.3
+"""Share of a lumbar nucleus's contrast kept by the fused S1-S2 disc's remnant (stated)."""
 
 ROOT_DESCENT = 0.8
 """How far (mm) an exiting root lies lower in its foramen per mm further from the midline (it runs down and out)."""
@@ -494,6 +500,9 @@ MARBLING_MM = (14.0, 0.8)
 
 FASCIAL_PLANES_MM = (16.0, 34.0)
 """Posterior offsets from the canal's back wall of the fascial planes drawn in the paraspinal muscle (stated)."""
+
+BASIVERTEBRAL_MM = 5.0
+"""How far (mm) the basivertebral vein's channel reaches into the body from the posterior cortex (stated)."""
 
 PROCESS_MARROW_SHARE = 0.5
 """Signal of a spinous process relative to vertebral marrow: a thick cortical shell around little marrow (stated)."""
@@ -557,11 +566,10 @@ def _paint_spine_fixed(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame
     )
     if para:
         psoas = np.maximum(
-            _band(g.v, ant - 1.5 - _psoas_growth(g, k), ant + 1.0), _band(g.s, k["top_L1"], k["bot_L5"] + 10.0)
+            _band(g.v, ant - 1.5 - _psoas_growth(g.s, k), ant + 1.0), _band(g.s, k["top_L1"], k["bot_L5"] + 25.0)
         )
         canvas.paint(g, psoas, "muscle", sig("muscle") * (1.0 + 0.12 * g.fibres))
-        growth = np.clip((canvas.fields["s"] - k["top_L1"]) / (k["bot_L5"] - k["top_L1"]), 0.0, 1.0) * PSOAS_REACH_MM
-        canvas.fields["retroperitoneum"] = np.maximum(fat, 1.5 + growth)
+        canvas.fields["retroperitoneum"] = np.maximum(fat, 1.5 + _psoas_growth(canvas.fields["s"], k))
     canvas.paint(
         g, np.maximum(_band(g.v, ant - 0.9, ant + 0.3), _band(g.s, s_top, k["bot_S2"])), "ligament", sig("ligament")
     )
@@ -571,9 +579,11 @@ def _paint_spine_fixed(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame
         _paint_vertebral_body(canvas, anat, vt, para, sig)
 
 
-def _psoas_growth(g: _View, knots: dict[str, float]) -> np.ndarray:
-    """How far (mm) the psoas reaches anteriorly beyond the bodies: nothing at L1, 24 mm at L5."""
-    return np.clip((g.s - knots["top_L1"]) / (knots["bot_L5"] - knots["top_L1"]), 0.0, 1.0) * PSOAS_REACH_MM
+def _psoas_growth(s: np.ndarray, knots: dict[str, float]) -> np.ndarray:
+    """How far (mm) the psoas reaches anteriorly beyond the bodies: a spindle, nothing at L1, widest at L4-L5,
+    gone 25 mm below L5 where the muscle turns laterally out of the paramedian plane."""
+    mid_l4_l5 = (knots["bot_L4"] + knots["top_L5"]) / 2
+    return np.interp(s, [knots["top_L1"], mid_l4_l5, knots["bot_L5"] + 25.0], [0.0, PSOAS_REACH_MM, 0.0])
 
 
 def _paint_spine_plane(
@@ -589,15 +599,19 @@ def _paint_spine_plane(
     g = canvas.view(*frame.box((s_top, k["bot_S2"] + 80.0), (-90.0, -15.0)))
     ant = -g.depth
     if para:
-        half_ivc = _chord(IVC[1], lateral_mm - IVC[0])
-        centre_ivc = ant - 11.0 - _psoas_growth(g, k)
-        ivc = np.maximum(_band(g.v, centre_ivc - half_ivc, centre_ivc + half_ivc), _band(g.s, s_top, k["bot_L5"]))
+        # the IVC forms from the iliac veins at L5: they join it over its last 15 mm in the plane
+        s_end = k["bot_L5"]
+        half_ivc = _chord(IVC[1], lateral_mm - IVC[0]) * np.sqrt(np.clip((s_end - g.s) / 15.0, 0.0, 1.0))
+        centre_ivc = ant - 11.0 - _psoas_growth(g.s, k)
+        ivc = np.maximum(np.maximum(np.abs(g.v - centre_ivc) - half_ivc, _band(g.s, s_top, s_end)), 0.05 - half_ivc)
         canvas.paint(g, ivc, "vessel", sig("flow_void") + 0.2 * sig("venous_blood"))
         _paint_foramina(canvas, anat, spine, frame, lateral_mm, sig)
     else:
-        half_aorta = _chord(AORTA[1], lateral_mm - AORTA[0])
+        # the aorta divides at L4: its iliac branches leave the midline plane over the last 15 mm
+        s_end = k["bot_L4"] - 8.0
+        half_aorta = _chord(AORTA[1], lateral_mm - AORTA[0]) * np.sqrt(np.clip((s_end - g.s) / 15.0, 0.0, 1.0))
         aorta = np.maximum(
-            _band(g.v, ant - 10.5 - half_aorta, ant - 10.5 + half_aorta), _band(g.s, s_top, k["bot_L4"] - 8.0)
+            np.maximum(np.abs(g.v - (ant - 10.5)) - half_aorta, _band(g.s, s_top, s_end)), 0.05 - half_aorta
         )
         canvas.paint(g, aorta, "vessel", sig("flow_void"))
         _paint_canal(canvas, anat, spine, frame, lateral_mm, sig)
@@ -654,7 +668,11 @@ def _paint_disc(canvas: _Canvas, anat: Anatomy, upper: Vertebra, lower: Vertebra
     sdf = _ellipse_sdf(u, w, nuc_h, nuc_ap)
     weight = np.clip(0.5 - sdf / 2.0, 0.0, 1.0)  # 2 mm transition zone
     cleft = np.exp(-0.5 * (u / 0.35) ** 2) * np.clip(1.0 - np.abs(w) / (0.8 * nuc_ap), 0.0, 1.0)
+    if para:  # 22 mm from the midline the slice cuts the lateral annulus, beyond the nucleus
+        return
     contrast = (1.0 - state.nucleus_loss) * (sig("nucleus") - sig("annulus"))
+    if disc == "S1-S2":
+        contrast *= SACRAL_REMNANT  # the fused sacral disc keeps a thin remnant
     if state.grade > 2:
         contrast = contrast * (1.0 + 0.3 * g.smooth)  # degenerated nuclei are inhomogeneous
     nucleus = sig("annulus") + weight * contrast * (1.0 - 0.5 * cleft)
@@ -702,8 +720,8 @@ def _paint_vertebral_body(canvas: _Canvas, anat: Anatomy, vt: Vertebra, para: bo
     if not para and vt.level not in ("S1", "S2"):
         # the basivertebral veins converge on a foramen in the posterior cortex
         wall = depth / 2 - WAIST_MM[1] * bell
-        widen = np.clip((w - (wall - 8.0)) / 8.0, 0.0, 1.0)
-        vein = np.maximum(np.abs(u) - 0.45 - 0.9 * widen, _band(w, wall - 8.0, wall + CORTEX_MM))
+        widen = np.clip((w - (wall - BASIVERTEBRAL_MM)) / BASIVERTEBRAL_MM, 0.0, 1.0)
+        vein = np.maximum(np.abs(u) - 0.4 - 0.8 * widen, _band(w, wall - BASIVERTEBRAL_MM, wall + CORTEX_MM))
         canvas.paint(g, vein, "basivertebral_vein", sig("venous_blood"))
 
 
@@ -753,13 +771,12 @@ def _paint_canal(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, late
     canvas.paint(g, cord, "cord", sig("cord"))
     # cauda equina: roots leave the conus and lie dependent, a pair (left, right) per exit level, each
     # leaving the sac at its level; a plane cuts only the roots near it
-    exits = ("L3", "L4", "L5", "S1")
-    for i, level in enumerate(exits):
-        start = s_conus + 5.0 * i
-        stop = frame.mid(level)
+    for i, level in enumerate(ROOT_EXITS):
+        start = s_conus + 4.0 * i
+        stop = min(frame.mid(level), s_sac_end - 3.0)
         settle = np.clip((g.s - start) / 30.0, 0.0, 1.0)
         wave = 0.25 * np.sin(2.0 * np.pi * (g.s - start) / (40.0 + 7.0 * i) + i)
-        root_c = np.where(g.s < s_tip, cord_c + radius * (0.2 + 0.2 * i), back - 1.0 - 1.6 * i * settle + wave)
+        root_c = np.where(g.s < s_tip, cord_c + radius * (0.1 + 0.15 * i), back - 1.0 - 1.1 * i * settle + wave)
         for side in (-1, 1):
             width = _chord(ROOT_RADIUS_MM, lateral_mm - side * ROOT_LATERAL_MM[i])
             if width > 0.05:
@@ -776,7 +793,7 @@ def _paint_canal(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, late
             _band(g.v, g.canal - 2.6, g.canal + 1.0),
             _band(g.s, k[f"bot_{upper.level}"] - 7.0, k[f"top_{lower.level}"] + 3.0),
         )
-        canvas.paint(g, flavum, "ligament", 1.6 * sig("ligament"))
+        canvas.paint(g, flavum, "ligament", sig("muscle"))  # elastic: about as dark as muscle on T2, not black
 
 
 def _paint_posterior_arch(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, sig) -> None:
@@ -798,11 +815,12 @@ def _paint_posterior_arch(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFr
         v0 = float(frame.profile(np.array([s_mid]), {lv: anat.canal_ap_mm for lv in LEVELS})[0]) - 2.5
         length = _spinous_length(frame, anat, spine, s_mid, v0, tilt)
         tip_s, tip_v = s_mid + length * math.sin(tilt), v0 + length * math.cos(tilt)
-        # the lamina junction at the canal, a waisted shaft, the club-shaped tip (hatchet-shaped lumbar process)
-        neck = 0.45
+        # the lamina junction at the canal, then a broad plate (the hatchet-shaped lumbar process) whose
+        # upper and lower borders are slightly concave
+        neck = 0.5
         neck_s = s_mid + neck * length * math.sin(tilt)
         neck_v = v0 + neck * length * math.cos(tilt)
-        neck_h = 0.6 * min(base_bot - base_top, tip_h)
+        neck_h = 0.85 * (base_bot - base_top + tip_h) / 2
         frame_poly = np.array(
             [
                 [base_top, v0],
@@ -864,13 +882,15 @@ def _paint_foramina(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, l
         centre_s, half_s = (f0 + f1) / 2, (f1 - f0) / 2 + 0.5
         taper = 0.55 + 0.45 * np.clip((centre_s + half_s - g.s) / (2 * half_s), 0.0, 1.0)
         foramen = _ellipse_sdf(g.s - centre_s, (g.v - 0.5 * g.canal) / taper, half_s, 0.5 * g.canal - 0.3)
+        canvas.paint(g, foramen - CORTEX_MM, "cortical_bone", sig("cortical_bone"))  # the pedicles' cortex
         canvas.paint(g, foramen, "epidural_fat", sig("fat"))
         # the exiting root runs down and out: further from the midline, lower in the foramen
         root_s = f0 + 0.3 * (f1 - f0) + ROOT_DESCENT * (lateral_mm - SLICE_OFFSET_MM["para"])
         canvas.paint(g, _ellipse_sdf(g.s - root_s, g.v - 0.55 * g.canal, 3.0, 2.5), "nerve_root", sig("nerve"))
         canvas.paint(g, _ellipse_sdf(g.s - (f1 - 3.5), g.v - 0.45 * g.canal, 1.1, 0.9), "vessel", sig("flow_void"))
-        # facet joint: a thin oblique cleft through the articular column at the disc level
+        # facet joint: an oblique cleft of joint fluid between the cortices of the articular processes
         joint = np.maximum(
-            np.abs((g.s - (s1 + 2.0)) - 0.5 * (g.v - g.canal - 7.5)) - 0.55, np.abs(g.v - g.canal - 7.5) - 6.5
+            np.abs((g.s - (s1 + 2.0)) - 0.5 * (g.v - g.canal - 7.5)) - 0.6, np.abs(g.v - g.canal - 7.5) - 6.5
         )
+        canvas.paint(g, joint - CORTEX_MM, "cortical_bone", sig("cortical_bone"))
         canvas.paint(g, joint, "ligament", 0.5 * sig("bowel_fluid"))

@@ -135,11 +135,15 @@ def test_magnetisation_transfer_off_gives_the_single_slice_signal():
 
 
 def test_magnetisation_transfer_darkens_cord_but_not_csf_in_the_rendered_slice():
-    on = render_slice(typical_anatomy(), "mid", matrix_scale=0.25)
-    off = render_slice(typical_anatomy(), "mid", matrix_scale=0.25, magnetisation_transfer=False)
+    on = render_slice(typical_anatomy(), "mid")
+    off = render_slice(typical_anatomy(), "mid", magnetisation_transfer=False)
     np.testing.assert_array_equal(on.labels, off.labels)
     inner = lambda name: ndimage.binary_erosion(on.labels == LABELS[name], iterations=1)  # noqa: E731
-    assert on.signal[inner("csf")].mean() == pytest.approx(off.signal[inner("csf")].mean(), rel=0.02)
+    # the CSF beside the cord at T11-T12, above the cauda equina, whose roots (MT) other planes blend into it
+    csf = inner("csf")
+    csf[_rows(on.labels, "vertebra_T12")[-1] :] = False
+    assert csf.sum() > 20
+    assert on.signal[csf].mean() == pytest.approx(off.signal[csf].mean(), rel=0.02)
     ratio = on.signal[inner("cord")].mean() / off.signal[inner("cord")].mean()
     assert 0.75 < ratio < 0.85
 
