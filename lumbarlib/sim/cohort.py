@@ -29,7 +29,7 @@ from lumbarlib.sim.acquisition import (
 from lumbarlib.sim.anatomy import Anatomy
 from lumbarlib.sim.chemical_shift import chemical_shift, fat_share, marrow_fat_signal, shift_mm
 from lumbarlib.sim.coils import CoilMaps, coil_maps, combined_noise_gain, noise_covariance, spine_array
-from lumbarlib.sim.degeneration import LUMBAR_DISCS, DiscState, describe_discs, draw_discs, grade_of
+from lumbarlib.sim.degeneration import LUMBAR_DISCS, describe_discs, draw_discs, grade_of
 from lumbarlib.sim.echo_train import line_echo_times, t2_weighting
 from lumbarlib.sim.labels import LABELS, SLICE_NAMES, SLICE_OFFSET_MM
 from lumbarlib.sim.motion import respiratory_motion
@@ -123,10 +123,7 @@ def cohort_table(anatomies: list[Anatomy]) -> pd.DataFrame:
         row |= {name: getattr(a, name) for name in VARIATION if name != "position_mm"}
         row["muscle_fat_fraction"] = a.muscle_fat_fraction
         row |= {f"Pfirrmann {d}": grade_of(a.discs, d) for d in LUMBAR_DISCS}
-        others = {d: DiscState(bulge_mm=s.bulge_mm, schmorl=s.schmorl) for d, s in a.discs.items()}
-        modic = [f"{d}: Modic 2" for d, s in a.discs.items() if s.modic]
-        found = describe_discs(others)
-        row["other findings"] = "; ".join(([] if found == "none" else [found]) + modic) or "none"
+        row["other findings"] = describe_discs(a.discs, grade=False)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -117,9 +117,9 @@ class DiscState:
         """Disc height relative to healthy (:data:`HEIGHT_FACTOR`)."""
         return HEIGHT_FACTOR[self.grade]
 
-    def describe(self) -> str:
-        """Short text of the findings ('' for a healthy disc), for the cohort table."""
-        parts = [] if self.grade == 2 else [f"Pfirrmann {'III' if self.grade == 3 else 'IV'}"]
+    def describe(self, *, grade: bool = True) -> str:
+        """Short text of the findings ('' for a healthy disc), for the cohort table; ``grade=False`` omits the grade."""
+        parts = [] if self.grade == 2 or not grade else [f"Pfirrmann {'III' if self.grade == 3 else 'IV'}"]
         if self.bulge_mm:
             parts.append(f"bulge {self.bulge_mm:.1f} mm")
         if self.schmorl:
@@ -193,9 +193,12 @@ def _lowest_degenerated(grades: dict[str, int]) -> str | None:
     return worse[-1] if worse else None
 
 
-def describe_discs(discs: dict[str, DiscState]) -> str:
-    """One line of a volunteer's disc findings, caudal levels last ('none' if every disc is healthy)."""
-    found = [f"{d}: {s.describe()}" for d, s in discs.items() if s.describe()]
+def describe_discs(discs: dict[str, DiscState], *, grade: bool = True) -> str:
+    """One line of a volunteer's disc findings, caudal levels last ('none' if there are none).
+
+    ``grade=False`` lists only bulges, Schmorl nodes and Modic changes.
+    """
+    found = [f"{d}: {s.describe(grade=grade)}" for d, s in discs.items() if s.describe(grade=grade)]
     return "; ".join(found) if found else "none"
 
 

@@ -57,6 +57,7 @@ def test_disc_state_refuses_bad_values_and_describes_itself():
         Anatomy(discs={"L6-S1": DiscState()})
     assert describe_discs({"L4-L5": DiscState(grade=4, bulge_mm=2.0)}) == "L4-L5: Pfirrmann IV, bulge 2.0 mm"
     assert describe_discs({}) == "none"
+    assert describe_discs({"L5-S1": DiscState(grade=3, modic=True)}, grade=False) == "L5-S1: Modic 2"
 
 
 def _gap(spine, disc):
