@@ -400,6 +400,14 @@ def anatomy_rows() -> list[tuple]:
         ),
         (
             "anatomy",
+            "articular column behind the canal (paramedian)",
+            phantom.FACET_COLUMN_MM,
+            "mm",
+            "pedicles, pars and facets; the paraspinal muscles fill the rest (a stated reading)",
+            NOT_CALIBRATED,
+        ),
+        (
+            "anatomy",
             "basivertebral vein channel depth",
             phantom.BASIVERTEBRAL_MM,
             "mm",

@@ -501,6 +501,10 @@ MARBLING_MM = (14.0, 0.8)
 FASCIAL_PLANES_MM = (16.0, 34.0)
 """Posterior offsets from the canal's back wall of the fascial planes drawn in the paraspinal muscle (stated)."""
 
+FACET_COLUMN_MM = 11.0
+"""How far (mm) the articular column reaches behind the canal's back wall on the paramedian slice; the
+paraspinal muscles fill the rest up to the fascia (a stated reading)."""
+
 BASIVERTEBRAL_MM = 5.0
 """How far (mm) the basivertebral vein's channel reaches into the body from the posterior cortex (stated)."""
 
@@ -863,7 +867,7 @@ def _paint_foramina(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, l
     g = canvas.view(zr, xr)
     pe_signal = 0.9 * g.marrow
     # the bony column behind the bodies: pedicles, pars and articular processes
-    column = np.maximum(_band(g.v, -0.3, g.canal + 15.0), _band(g.s, s_top, s_end))
+    column = np.maximum(_band(g.v, -0.3, g.canal + FACET_COLUMN_MM), _band(g.s, s_top, s_end))
     canvas.paint(g, column, "cortical_bone", sig("cortical_bone"))
     canvas.paint(g, column + CORTEX_MM + 0.3, "posterior_elements", pe_signal)
     for upper, lower in zip(spine[:-1], spine[1:]):
@@ -889,8 +893,9 @@ def _paint_foramina(canvas: _Canvas, anat: Anatomy, spine, frame: _SpineFrame, l
         canvas.paint(g, _ellipse_sdf(g.s - root_s, g.v - 0.55 * g.canal, 3.0, 2.5), "nerve_root", sig("nerve"))
         canvas.paint(g, _ellipse_sdf(g.s - (f1 - 3.5), g.v - 0.45 * g.canal, 1.1, 0.9), "vessel", sig("flow_void"))
         # facet joint: an oblique cleft of joint fluid between the cortices of the articular processes
+        facet, reach = FACET_COLUMN_MM / 2, FACET_COLUMN_MM / 2 - 1.0
         joint = np.maximum(
-            np.abs((g.s - (s1 + 2.0)) - 0.5 * (g.v - g.canal - 7.5)) - 0.6, np.abs(g.v - g.canal - 7.5) - 6.5
+            np.abs((g.s - (s1 + 2.0)) - 0.5 * (g.v - g.canal - facet)) - 0.6, np.abs(g.v - g.canal - facet) - reach
         )
         canvas.paint(g, joint - CORTEX_MM, "cortical_bone", sig("cortical_bone"))
         canvas.paint(g, joint, "ligament", 0.5 * sig("bowel_fluid"))
