@@ -103,6 +103,24 @@ def draw_anatomy(rng: np.random.Generator) -> Anatomy:
     )
 
 
+COHORT_COLUMNS: dict[str, str] = {
+    "body_ap_mm": "body AP (mm)",
+    "back_fat_mm": "back fat (mm)",
+    "front_fat_mm": "front fat (mm)",
+    "lordosis_scale": "lordosis",
+    "vertebra_height_scale": "vertebral height",
+    "disc_height_scale": "disc height",
+    "canal_ap_mm": "canal AP (mm)",
+    "conus_shift_mm": "conus shift (mm)",
+    "marrow_fat_fraction": "marrow fat",
+    "muscle_fat_fraction": "muscle fat",
+}
+"""Anatomy field -> the cohort table's column (scales relative to the average volunteer, fractions of 1)."""
+
+GRADE_NAMES: dict[int, str] = {2: "II", 3: "III", 4: "IV"}
+"""Pfirrmann grade -> how radiologists write it."""
+
+
 def cohort_table(anatomies: list[Anatomy]) -> pd.DataFrame:
     """One row per volunteer: age, the features that vary, each lumbar disc's Pfirrmann grade, other disc findings.
 
@@ -112,17 +130,16 @@ def cohort_table(anatomies: list[Anatomy]) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns ``volunteer`` (1-based), ``age_years``, the fields of :data:`VARIATION` that
-        describe the body, ``muscle_fat_fraction``, ``Pfirrmann <disc>`` (2 to 4) for each of
-        :data:`lumbarlib.sim.degeneration.LUMBAR_DISCS`, and ``other findings`` (bulges,
-        Schmorl nodes, Modic changes).
+        Columns ``volunteer`` (1-based), ``age (y)``, the columns of :data:`COHORT_COLUMNS`,
+        one column per disc of :data:`lumbarlib.sim.degeneration.LUMBAR_DISCS` holding its
+        Pfirrmann grade (:data:`GRADE_NAMES`; II is the healthy adult disc), and
+        ``other findings`` (bulges, Schmorl nodes, Modic changes).
     """
     rows = []
     for i, a in enumerate(anatomies):
-        row = {"volunteer": i + 1, "age_years": round(a.age_years, 1)}
-        row |= {name: getattr(a, name) for name in VARIATION if name != "position_mm"}
-        row["muscle_fat_fraction"] = a.muscle_fat_fraction
-        row |= {f"Pfirrmann {d}": grade_of(a.discs, d) for d in LUMBAR_DISCS}
+        row = {"volunteer": i + 1, "age (y)": round(a.age_years, 1)}
+        row |= {column: getattr(a, name) for name, column in COHORT_COLUMNS.items()}
+        row |= {d: GRADE_NAMES[grade_of(a.discs, d)] for d in LUMBAR_DISCS}
         row["other findings"] = describe_discs(a.discs, grade=False)
         rows.append(row)
     return pd.DataFrame(rows)

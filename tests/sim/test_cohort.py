@@ -5,7 +5,9 @@ import pytest
 
 from lumbarlib.analysis.rois import place_roi
 from lumbarlib.sim.acquisition import background_air_mask, deepest_air, fat_s1_mask
-from lumbarlib.sim.cohort import ScannerModel, draw_cohort, simulate_cohort
+from lumbarlib.sim.anatomy import Anatomy
+from lumbarlib.sim.cohort import ScannerModel, cohort_table, draw_cohort, simulate_cohort
+from lumbarlib.sim.degeneration import LUMBAR_DISCS, DiscState
 from lumbarlib.study.design import ACQUIRED_SETS
 
 
@@ -102,3 +104,13 @@ def test_intensity_normalisation_removes_the_shading_from_the_truth_and_keeps_it
         air = background_air_mask(labels) & (np.abs(gain / at_roi - 1.0) < 0.1)
         image = sim.study.images["standard"][0, 0]
         assert image[fat].mean() / image[air].std() == pytest.approx(sim.calibration.expected_snr[0], rel=0.25)
+
+
+def test_cohort_table_lists_each_volunteers_age_features_and_disc_grades():
+    worn = Anatomy(age_years=52.0, discs={"L4-L5": DiscState(grade=4, bulge_mm=2.0), "L5-S1": DiscState(modic=True)})
+    table = cohort_table([Anatomy(), worn])
+    assert list(table["volunteer"]) == [1, 2] and list(table["age (y)"]) == [41.0, 52.0]
+    assert list(table.loc[1, list(LUMBAR_DISCS)]) == ["II", "II", "II", "II", "IV", "II"]
+    assert table.loc[1, "other findings"] == "L4-L5: bulge 2.0 mm; L5-S1: Modic 2"
+    assert table.loc[0, "other findings"] == "none"
+    assert table.loc[1, "muscle fat"] == pytest.approx(worn.muscle_fat_fraction)

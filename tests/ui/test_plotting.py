@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lumbarlib.ui.plotting import draw_dlr_architecture, outline_window, show_image, spine_window, window
+from lumbarlib.ui.plotting import contact_sheet, draw_dlr_architecture, outline_window, show_image, spine_window, window
 
 PIXEL_MM = (0.9375, 0.703125)
 
@@ -52,3 +52,20 @@ def test_the_architecture_diagram_names_the_networks_sizes():
     arrows = [c for c in ax.get_children() if type(c).__name__ == "Annotation" and c.get_text() == ""]
     assert len(arrows) == 7
     plt.close(fig)
+
+
+def test_contact_sheet_shows_every_image_at_one_window_with_one_colour_bar():
+    images = [np.full((30, 20), float(k)) for k in range(5)]
+    fig = contact_sheet(
+        images, pixel_mm=(1.0, 1.5), titles=[f"v{k}" for k in range(5)], suptitle="all", vmin=0.0, vmax=4.0, ncols=3
+    )
+    shown = [ax for ax in fig.axes if ax.get_visible() and ax.images]
+    assert [ax.get_title() for ax in shown] == [f"v{k}" for k in range(5)]
+    assert all(ax.images[0].get_clim() == (0.0, 4.0) for ax in shown)
+    assert len([ax for ax in fig.axes if ax.get_label() == "<colorbar>"]) == 1
+    assert shown[0].get_xlabel() == "anterior-posterior (mm)"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="'images' and 'titles'"):
+        contact_sheet(images, pixel_mm=(1.0, 1.0), titles=["one"], suptitle="x", vmin=0.0, vmax=1.0)
+    with pytest.raises(ValueError, match="'vmin', 'vmax'"):
+        contact_sheet(images, pixel_mm=(1.0, 1.0), titles=list("abcde"), suptitle="x", vmin=1.0, vmax=1.0)
