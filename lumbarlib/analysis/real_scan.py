@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lumbarlib.analysis.rois import OvalRoi
 from lumbarlib.core.checks import check_range
 
 REAL_SLICE = 24
@@ -66,22 +67,16 @@ def real_midsagittal(volume: np.ndarray) -> np.ndarray:
     return np.flip(volume[REAL_SLICE].T).astype(np.float64)
 
 
-def disc_mask(shape: tuple[int, int], pixel_mm: tuple[float, float], centre_mm, radius_mm: float) -> np.ndarray:
-    """Pixels whose centres lie within ``radius_mm`` of ``centre_mm`` (row, column in mm from the top-left corner)."""
-    check_range("radius_mm", radius_mm, 0.0, low_inclusive=False)
-    rows, cols = np.indices(shape)
-    dr = (rows + 0.5) * pixel_mm[0] - centre_mm[0]
-    dc = (cols + 0.5) * pixel_mm[1] - centre_mm[1]
-    return dr**2 + dc**2 <= radius_mm**2
-
-
 def real_tissue_means(image: np.ndarray, pixel_mm: tuple[float, float]) -> dict[str, float]:
-    """Mean signal in each ROI of :data:`REAL_ROIS` on the real midsagittal slice."""
+    """Mean signal in each ROI of :data:`REAL_ROIS` on the real midsagittal slice.
+
+    Each ROI is a round :class:`lumbarlib.analysis.rois.OvalRoi` (pixels whose centres lie in it).
+    """
     means = {}
     for tissue, (row, col, radius) in REAL_ROIS.items():
-        mask = disc_mask(image.shape, pixel_mm, (row, col), radius)
+        mask = OvalRoi(tissue, "mid", (row, col), (radius, radius)).mask(image.shape, pixel_mm)
         if mask.sum() < 3:
-            raise ValueError(f"real-scan ROI {tissue!r} holds {mask.sum()} pixels; the image is too small for it")
+            raise ValueError(f"real-scan ROI {tissue!r} holds {mask.sum()} pixels; the pixels are too coarse for it")
         means[tissue] = float(image[mask].mean())
     return means
 

@@ -7,7 +7,6 @@ from lumbarlib.analysis.real_scan import (
     REAL_ROIS,
     band_power_ratio,
     compare_ratios,
-    disc_mask,
     radial_power_spectrum,
     ratios_to_csf,
     real_midsagittal,
@@ -43,10 +42,12 @@ def test_a_stripe_pattern_peaks_at_its_frequency_and_blur_lowers_the_high_freque
 
 
 def test_helpers_refuse_bad_input_and_measure_what_they_say():
-    mask = disc_mask((100, 100), (0.5, 0.5), (25.0, 25.0), 5.0)
-    assert mask.sum() * 0.25 == pytest.approx(np.pi * 25.0, rel=0.05)
-    with pytest.raises(ValueError, match="'radius_mm' = 0"):
-        disc_mask((10, 10), (1.0, 1.0), (5.0, 5.0), 0.0)
+    # each ROI reads its own tissue: an image whose value is the row index gives each ROI's centre row
+    rows = np.repeat(np.arange(201, dtype=float)[:, None] + 0.5, 257, axis=1)
+    means = real_tissue_means(rows, (1.0, 1.0))
+    assert means == pytest.approx({t: roi[0] for t, roi in REAL_ROIS.items()}, abs=0.01)
+    with pytest.raises(ValueError, match="reaches outside the image"):
+        real_tissue_means(np.zeros((50, 50)), (1.0, 1.0))
     with pytest.raises(ValueError, match="csf"):
         ratios_to_csf({"disc": 1.0})
     assert ratios_to_csf({"csf": 2.0, "disc": 1.0}) == {"disc": 0.5}
