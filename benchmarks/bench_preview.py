@@ -5,28 +5,35 @@ process exactly as in a kernel) on one paper-size volunteer, then sets the stren
 slider to a sequence of values and times each assignment, which returns once the DLR
 has run, the ROIs are measured and the new PNG is in the image widget. The noise-level
 and CS-factor sliders (which re-acquire the tile first) are timed too, for reference.
-Finally it builds the static strength slider with the frames of the book's quick and
-paper profiles and reports the size of each page fragment.
+Finally it builds the book's static sliders (strength x noise level of chapter 3, NEX x
+CS factor of chapter 5) with the frames of the quick and paper profiles and reports the
+size of each page fragment.
 
 Reference: at most 150 ms median for the strength slider (issue 7).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 
 from lumbarlib.sim.cohort import simulate_cohort
 from lumbarlib.ui.preview import CONTROLS, TILE_SIZE, Explorer, Settings
 from lumbarlib.ui.preview_widgets import PreviewWidget
-from lumbarlib.ui.static_slider import strength_slider_static
+from lumbarlib.ui.static_slider import preview_slider_static
 
 TARGET_MS = 150.0
 SEED = 0
 STRENGTHS = [0.2, 1.5, 0.6, 2.4, 1.0, 0.0, 2.0, 0.8, 1.2, 2.8, 0.4, 1.7, 0.9, 2.2, 1.1, 0.3, 2.6, 1.4, 0.7, 1.9]
-STATIC_SLIDERS = {  # chapter 3's slider_strengths and slider_noise_levels, quick and paper profiles
-    "quick": ([0.0, 1.0, 2.0], [1.0]),
-    "paper": ([0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0], [0.5, 1.0, 2.0]),
+STATIC_SLIDERS = {  # the sliders' parameters in the chapters, quick and paper profiles
+    "chapter 3, quick": {"strength": [0.0, 1.0, 2.0]},
+    "chapter 3, paper": {
+        "noise_factor": [0.5, 1.0, 2.0],
+        "strength": [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0],
+    },
+    "chapter 5, quick": {"nex": [1, 2], "cs_factor": [1.0, 1.8]},
+    "chapter 5, paper": {"nex": [1, 2, 4], "cs_factor": [1.0, 1.4, 1.8, 2.4, 3.0]},
 }
 
 
@@ -59,18 +66,11 @@ def main() -> None:
     print(
         f"CS-factor slider (re-acquires, {explorer.cs_iterations} CS iterations): median {statistics.median(cs):.0f} ms"
     )
-    for name, (strengths, noise_levels) in STATIC_SLIDERS.items():
+    for name, axes in STATIC_SLIDERS.items():
         start = time.perf_counter()
-        page = strength_slider_static(
-            strengths=strengths,
-            noise_factors=noise_levels,
-            study=study,
-            seed=SEED,
-            noise_sd=explorer.noise_sd,
-            show_pbar=False,
-        )
+        page = preview_slider_static(axes, study=study, seed=SEED, noise_sd=explorer.noise_sd, show_pbar=False)
         seconds = time.perf_counter() - start
-        n_frames = len(strengths) * len(noise_levels)
+        n_frames = math.prod(len(values) for values in axes.values())
         size = len(page.data.encode("utf-8"))
         print(
             f"static slider, {name}: {n_frames} frames, {size / 1e6:.2f} MB of page, "

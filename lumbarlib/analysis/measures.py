@@ -201,3 +201,52 @@ def plot_mean_sd_bars(
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(ncols=2, fontsize=8)
+
+
+def plot_relative_bars(
+    ax, relative: pd.DataFrame, row: str, *, ylabel: str, title: str, row_names=None, overlay=None
+) -> None:
+    """Fig. 3 as a ratio to the standard set: grouped bars of sets (2)-(5) per row, a line at 1.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    relative : DataFrame
+        Long (row, set, ratio) table (:func:`lumbarlib.study.paper.relative_to_standard`).
+    row : str
+        Its row column (``"tissue"``).
+    ylabel, title : str
+        Axis label and title.
+    row_names : dict, optional
+        Display names of the rows.
+    overlay : DataFrame, optional
+        The same layout for the paper, drawn as black markers on the bars.
+    """
+    for name in ("set", "ratio", row):
+        if name not in relative.columns:
+            raise ValueError(f"parameter 'relative': lacks column {name!r}")
+    rows = list(pd.unique(relative[row]))
+    sets = list(pd.unique(relative["set"]))
+    width = 0.8 / len(sets)
+    x = np.arange(len(rows))
+    for k, name in enumerate(sets):
+        offset = x - 0.4 + width * (k + 0.5)
+        values = relative[relative["set"] == name].set_index(row)["ratio"]
+        ax.bar(offset, [values.get(r, np.nan) for r in rows], width, color=SET_COLOURS.get(name), label=name)
+        if overlay is not None:
+            paper = overlay[overlay["set"] == name].set_index(row)["ratio"]
+            ax.plot(
+                offset,
+                [paper.get(r, np.nan) for r in rows],
+                "k_",
+                markersize=8,
+                markeredgewidth=2,
+                label="paper" if k == 0 else None,
+            )
+    ax.axhline(1.0, color="k", linewidth=0.8, linestyle="--", label="standard (1)")
+    names = row_names or {}
+    ax.set_xticks(x, [names.get(r, r) for r in rows])
+    ax.set_xlabel(row)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(ncols=3, fontsize=8)

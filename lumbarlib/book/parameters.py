@@ -164,6 +164,8 @@ NOTEBOOK_PARAMETERS: dict[str, dict[str, Spec]] = {
         "preview_cs_factor": SHARED["cs_factor"],
         "preview_volunteer": VOLUNTEER,
         "real_noise_levels": NumberList(Number(0.0, 0.5, low_inclusive=False), 1, 5),
+        "slider_nex": NumberList(SHARED["nex"], 1, 8),
+        "slider_cs_factors": NumberList(SHARED["cs_factor"], 1, 10),
     },
     "06_quantitative": {
         "seed": SEED,
@@ -174,6 +176,7 @@ NOTEBOOK_PARAMETERS: dict[str, dict[str, Spec]] = {
         "bh_family": Choice(BH_FAMILIES),
         "wilcoxon_method": Choice(WILCOXON_METHODS),
         "replica_volunteer": VOLUNTEER,
+        "slider_strengths": NumberList(Number(0.0, 10.0), 1, 20),
     },
     "07_readers": {
         "seed": SEED,

@@ -11,6 +11,7 @@ them into tidy tables and compares a simulation with them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -252,18 +253,67 @@ def agreement_fraction(pattern: pd.DataFrame, keys: list[str]) -> float:
     return float(np.mean([str(c).startswith("agree") for c in cells]))
 
 
-def dlr_snr_gains(published: PublishedTable) -> dict[str, float]:
-    """The paper's DLR gain on SNR: mean over tissues of SNR(DLR set) / SNR(its source set), from Table 2.
+def relative_to_standard(means: pd.DataFrame, keys: Sequence[str] = ("measure", "tissue")) -> pd.DataFrame:
+    """Each set's mean over the standard set's mean, row by row: the paper's Fig. 3 read as a ratio to set (1).
 
-    Serves the comparison of the DLR's effect on real and simulated lumbar images with the
-    paper's (Table 2: 1.68 for double-fast, 1.71 for triple-fast, from the printed means).
+    Serves the comparison of Table 2 and Fig. 3 of :cite:`kashiwagi2022lumbar` with the
+    simulation when the levels differ: a ratio to the standard set of the same study shows
+    what acceleration and DLR do whatever the absolute SNR.
+
+    Parameters
+    ----------
+    means : DataFrame
+        Tidy (keys, set, mean) table: :func:`simulated_means` or :attr:`PublishedTable.values`.
+    keys : sequence of str
+        Its row columns.
+
+    Returns
+    -------
+    DataFrame
+        Columns keys, ``set`` (sets (2)-(5) present, in the paper's order) and ``ratio``.
+    """
+    keys = list(keys)
+    missing = [c for c in (*keys, "set", "mean") if c not in means.columns]
+    if missing:
+        raise ValueError(f"parameter 'means': lacks column(s) {missing}")
+    wide = means.pivot_table(index=keys, columns="set", values="mean", sort=False)
+    if "standard" not in wide.columns:
+        raise ValueError(f"parameter 'means': no 'standard' set to divide by; has {list(wide.columns)}")
+    others = [name for name in SET_NAMES[1:] if name in wide.columns]
+    ratios = wide[others].div(wide["standard"], axis=0)
+    ratios.columns.name = "set"
+    return ratios.stack().rename("ratio").reset_index()
+
+
+def snr_gains(means: pd.DataFrame) -> dict[str, float]:
+    """The DLR's gain on SNR: mean over tissues of SNR(DLR set) / SNR(its source set).
+
+    Parameters
+    ----------
+    means : DataFrame
+        Tidy (measure, tissue, set, mean) table (:func:`simulated_means`, or a published table's values).
 
     Returns
     -------
     dict
         ``{"double-fast": gain, "triple-fast": gain}``.
     """
-    snr = published.values[published.values["measure"] == "SNR"].pivot_table(
-        index="tissue", columns="set", values="mean", sort=False
-    )
+    snr = means[means["measure"] == "SNR"].pivot_table(index="tissue", columns="set", values="mean", sort=False)
+    missing = [name for pair in DLR_SETS.items() for name in pair if name not in snr.columns]
+    if missing:
+        raise ValueError(f"parameter 'means': no SNR of the set(s) {missing}")
     return {src: float((snr[dst] / snr[src]).mean()) for src, dst in DLR_SETS.items()}
+
+
+def dlr_snr_gains(published: PublishedTable) -> dict[str, float]:
+    """The paper's DLR gain on SNR (:func:`snr_gains` of Table 2's printed means).
+
+    Serves the comparison of the DLR's effect on real and simulated lumbar images with the
+    paper's (Table 2: 1.67 for double-fast, 1.77 for triple-fast, from the printed means).
+
+    Returns
+    -------
+    dict
+        ``{"double-fast": gain, "triple-fast": gain}``.
+    """
+    return snr_gains(published.values)

@@ -332,9 +332,13 @@ class Preview:
     noisy, denoised, difference : ndarray
         The acquired tile, the DLR output and ``noisy - denoised`` (what the DLR removed).
     sigma : float
-        Noise SD the DLR's thresholds were scaled with (estimated from ``noisy``).
+        Noise SD the DLR's thresholds were scaled with (estimated from ``noisy``), before the
+        tile's intensity correction.
     before, after : RoiSummary
         ROI measurements on the input and on the output.
+    gain : float
+        Median intensity correction over the tile: ``sigma * gain`` is that noise SD on the
+        scale of the images shown.
     """
 
     settings: Settings
@@ -344,6 +348,7 @@ class Preview:
     sigma: float
     before: RoiSummary
     after: RoiSummary
+    gain: float = 1.0
 
     def table(self) -> pd.DataFrame:
         """ROI SNR and CNR before and after the DLR: columns measure, ROI, input, DLR."""
@@ -357,7 +362,12 @@ class Preview:
         return pd.DataFrame(rows, columns=["measure", "ROI", "input", "DLR"])
 
     def caption(self) -> str:
-        """One line per measure, as the static slider's label shows it."""
+        """One line per measure, as the static slider's label shows it, then the input's noise SD.
+
+        SI / SD inside a ROI counts the tissue's own texture as noise; the last line sets the
+        noise SD the DLR's thresholds follow beside the RMS of what it removed, both on the
+        scale of the images shown.
+        """
         snr = ", ".join(
             f"{TISSUE_NAMES[t]} {self.before.si_over_sd[t]:.1f} -> {self.after.si_over_sd[t]:.1f}"
             for t in self.before.stats
@@ -366,7 +376,12 @@ class Preview:
             f"{TISSUE_NAMES[a]}/{TISSUE_NAMES[b]} {v:.1f} -> {self.after.cnr[(a, b)]:.1f}"
             for (a, b), v in self.before.cnr.items()
         )
-        return f"ROI SNR (SI/SD), input -> DLR: {snr}\nCNR, input -> DLR: {cnr}"
+        removed = float(np.sqrt(np.mean(self.difference**2)))
+        return (
+            f"ROI SNR (SI/SD), input -> DLR: {snr}\nCNR, input -> DLR: {cnr}\n"
+            f"noise SD the DLR assumes (estimated from the input): {self.sigma * self.gain:.3g}; "
+            f"RMS of what it removed: {removed:.3g}"
+        )
 
 
 def make_preview(
@@ -397,6 +412,7 @@ def make_preview(
         sigma=float(sigma),
         before=measure_tile(noisy, tile),
         after=measure_tile(denoised, tile),
+        gain=float(np.median(tile.gain)),
     )
 
 

@@ -13,10 +13,11 @@ would inline 1-4 MB of library per page, and Jupyter Book 1 loads ipywidgets' em
 manager and require.js from CDNs. The code below needs none of that: one range input per
 parameter, an ``<img>`` and an ``<output>``.
 
-:func:`strength_slider_static` is the one call a chapter makes: it computes the frames
-with the live preview's code (:mod:`lumbarlib.ui.preview`), over DLR strengths and input
-noise levels, so that the rendered book shows what the shrinkage thresholds of the
-paper's "DLR method" (Fig. 1) do as they grow :cite:`kashiwagi2022lumbar`.
+:func:`preview_slider_static` is the one call a chapter makes: it computes the frames
+with the live preview's code (:mod:`lumbarlib.ui.preview`) over any of its settings (DLR
+strength, input noise level, NEX, CS factor), so that the rendered book shows what the
+shrinkage thresholds of the paper's "DLR method" (Fig. 1) do as they grow, and what NEX
+and compressed sensing do to the DLR's input :cite:`kashiwagi2022lumbar`.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ import dataclasses
 import hashlib
 import html
 import io
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -186,35 +188,46 @@ def slider_html(
     )
 
 
-def strength_slider_static(
+SETTING_LABELS: dict[str, str] = {
+    "noise_factor": "noise level (x study)",
+    "nex": "NEX",
+    "cs_factor": "CS factor",
+    "strength": "DLR strength",
+}
+"""The :class:`~lumbarlib.ui.preview.Settings` a static slider can step through, with the label of its control."""
+
+
+def preview_slider_static(
+    axes: Mapping[str, Sequence[float]],
     *,
-    strengths: Sequence[float],
-    noise_factors: Sequence[float] = (1.0,),
+    base: Settings | None = None,
     study: StudyImages | None = None,
     seed: int = 0,
     cs_iterations: int = 30,
     noise_sd: float | None = None,
-    volunteer: int = 1,
-    nex: int = 1,
-    cs_factor: float = 1.0,
     net: DLRNet | None = None,
     dpi: int = FRAME_DPI,
     show_pbar: bool = True,
 ) -> HTML:
-    """The live preview's frames over DLR strengths (and noise levels), as a static slider.
+    """The live preview's frames over any of its settings, as a static slider.
 
-    One acquisition per noise level, then the DLR at every strength; each frame is the
-    preview figure (input, DLR output, difference) with the tile's ROI SNR and CNR as its
-    caption (:meth:`lumbarlib.ui.preview.Preview.caption`).
+    Each frame is the preview figure (input, DLR output, difference) with the tile's ROI
+    SNR and CNR as its caption (:meth:`lumbarlib.ui.preview.Preview.caption`). The
+    acquisition is redone only when NEX, CS factor or noise level change; the strength
+    reruns the DLR alone. Serves the paper's "DLR method" (Fig. 1: what the shrinkage
+    thresholds do as they grow) and its protocols (Table 1: NEX and the CS factor)
+    :cite:`kashiwagi2022lumbar`.
 
     Parameters
     ----------
-    strengths : sequence of float
-        DLR strengths (threshold multipliers), >= 0, in slider order.
-    noise_factors : sequence of float
-        Input noise levels (multiples of the study's noise SD), > 0; a second slider when
-        there are several.
-    study, seed, cs_iterations, noise_sd, volunteer, nex, cs_factor, net
+    axes : mapping of str to sequence of float
+        Setting name (a key of :data:`SETTING_LABELS`) -> the values its control steps
+        through, in order; one range input per entry, in the mapping's order.
+    base : Settings, optional
+        The settings not on an axis (default :class:`~lumbarlib.ui.preview.Settings`: volunteer 1,
+        NEX 1, no CS, noise level 1, strength 1); each control starts at the value nearest the
+        base's.
+    study, seed, cs_iterations, noise_sd, net
         As for :func:`lumbarlib.ui.preview_widgets.preview_widget`.
     dpi : int
         Frame resolution (sets the page weight); frames are drawn by the live preview's
@@ -226,31 +239,35 @@ def strength_slider_static(
     -------
     IPython.display.HTML
         Displayed by the cell; its ``data`` is the fragment of :func:`slider_html`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown setting, an axis without values or a value its setting does not
+        allow; before any study is loaded.
     """
-    strengths = [float(v) for v in strengths]
-    noise_factors = [float(v) for v in noise_factors]
-    if not strengths:
-        raise ValueError("parameter 'strengths': needs at least one value")
-    if not noise_factors:
-        raise ValueError("parameter 'noise_factors': needs at least one value")
-    for v in strengths:
-        check_range("strengths", v, 0)
-    for v in noise_factors:
-        check_range("noise_factors", v, 0, low_inclusive=False)
-    base = Settings(volunteer=volunteer, nex=nex, cs_factor=cs_factor)
+    if not axes:
+        raise ValueError(f"parameter 'axes': needs at least one setting of {sorted(SETTING_LABELS)}")
+    for name, values in axes.items():
+        if name not in SETTING_LABELS:
+            raise ValueError(f"parameter 'axes': unknown setting {name!r}; allowed: {sorted(SETTING_LABELS)}")
+        if len(values) == 0:
+            raise ValueError(f"parameter 'axes': setting {name!r} needs at least one value")
+    base = Settings() if base is None else base
+    names = list(axes)
+    # every combination is a valid Settings (its checks name the setting) before any work
+    combos = [dataclasses.replace(base, **dict(zip(names, combo))) for combo in itertools.product(*axes.values())]
     study = study if study is not None else load_acquired()
-    check_range("volunteer", volunteer, 1, study.n_volunteers, integer=True)
+    check_range("volunteer", base.volunteer, 1, study.n_volunteers, integer=True)
     explorer = Explorer(study, seed=seed, cs_iterations=cs_iterations, noise_sd=noise_sd, net=net)
-    figure = PreviewFigure(explorer.tile(volunteer), dpi=dpi)
-    jobs = [(n, s) for n in noise_factors for s in strengths]
+    figure = PreviewFigure(explorer.tile(base.volunteer), dpi=dpi)
     frames = []
-    for noise_factor, strength in tqdm(jobs, desc="slider frames", unit="frame", disable=not show_pbar):
-        preview = explorer.preview(dataclasses.replace(base, noise_factor=noise_factor, strength=strength))
+    for settings in tqdm(combos, desc="slider frames", unit="frame", disable=not show_pbar):
+        preview = explorer.preview(settings)
         frames.append(SliderFrame(palette_png(figure.render(preview)), preview.caption()))
-    axes = [SliderAxis("DLR strength", tuple(strengths))]
-    start = [int(np.argmin(np.abs(np.asarray(strengths) - 1.0)))]
-    if len(noise_factors) > 1:
-        axes.insert(0, SliderAxis("noise level (x study)", tuple(noise_factors)))
-        start.insert(0, int(np.argmin(np.abs(np.asarray(noise_factors) - 1.0))))
-    alt = "DLR preview: acquired tile, DLR output and their difference at the chosen strength"
-    return HTML(slider_html(frames, axes, alt=alt, start=start))
+    sliders = [SliderAxis(SETTING_LABELS[n], tuple(float(v) for v in axes[n])) for n in names]
+    start = [int(np.argmin(np.abs(np.asarray(axes[n], dtype=float) - float(getattr(base, n))))) for n in names]
+    alt = "DLR preview: acquired tile, DLR output and their difference at the chosen " + ", ".join(
+        SETTING_LABELS[n] for n in names
+    )
+    return HTML(slider_html(frames, sliders, alt=alt, start=start))

@@ -121,3 +121,30 @@ def test_nan_pixels_in_an_roi_are_named():
     mask[1:4, 1:4] = True
     with pytest.raises(ValueError, match="'image': 1 of the ROI's 9 pixels are NaN or infinite"):
         measures.roi_stats(image, mask)
+
+
+def test_relative_bars_draw_one_bar_per_set_and_tissue_with_the_paper_on_them():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    relative = pd.DataFrame(
+        {
+            "tissue": ["fat", "fat", "csf", "csf"],
+            "set": ["double-fast", "triple-fast"] * 2,
+            "ratio": [0.7, 0.6, 0.8, 0.5],
+        }
+    )
+    paper = relative.assign(ratio=relative["ratio"] + 0.1)
+    fig, ax = plt.subplots()
+    measures.plot_relative_bars(ax, relative, "tissue", ylabel="SNR / SNR(1)", title="t", overlay=paper)
+    heights = sorted(round(p.get_height(), 6) for p in ax.patches)
+    assert heights == [0.5, 0.6, 0.7, 0.8]
+    markers = [line for line in ax.lines if line.get_marker() == "_"]
+    assert sorted(np.round(np.concatenate([m.get_ydata() for m in markers]), 6)) == [0.6, 0.7, 0.8, 0.9]
+    assert any(list(line.get_ydata()) == [1.0, 1.0] for line in ax.lines)  # the standard's level
+    plt.close(fig)
+    with pytest.raises(ValueError, match="lacks column 'ratio'"):
+        measures.plot_relative_bars(ax, relative.drop(columns="ratio"), "tissue", ylabel="", title="")

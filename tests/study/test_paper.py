@@ -114,3 +114,35 @@ def test_significance_agreement(table2):
 def test_comparison_needs_matching_rows(table2):
     with pytest.raises(ValueError, match="lacks column"):
         paper.compare_with_paper(pd.DataFrame({"tissue": ["fat"]}), table2)
+
+
+def test_relative_to_standard_divides_by_the_standard_mean_of_the_same_row():
+    published = paper.load_table2()
+    relative = paper.relative_to_standard(published.values[published.values["measure"] == "SNR"])
+    assert list(pd.unique(relative["set"])) == list(SET_NAMES[1:])  # the paper's order, no standard
+    fat = relative[(relative["tissue"] == "fat")].set_index("set")["ratio"]
+    assert fat["double-fast"] == pytest.approx(73.1 / 111.3)  # Table 2 as printed
+    assert fat["dlr-triple-fast"] == pytest.approx(109.9 / 111.3)
+
+
+def test_relative_to_standard_needs_the_standard_set():
+    means = pd.DataFrame({"measure": ["SNR"], "tissue": ["fat"], "set": ["double-fast"], "mean": [1.0]})
+    with pytest.raises(ValueError, match="no 'standard' set"):
+        paper.relative_to_standard(means)
+
+
+def test_dlr_snr_gains_are_the_mean_of_the_printed_ratios():
+    # Table 2's SNR means (fat, CSF, vertebra, disc, cord, muscle), typed from the paper
+    double, dlr_double = [73.1, 92.7, 39.7, 30.5, 32.6, 11.1], [123.0, 155.8, 66.2, 50.5, 54.4, 18.5]
+    triple, dlr_triple = [64.4, 81.6, 35.8, 27.9, 28.9, 10.3], [109.9, 140.2, 60.5, 46.8, 49.4, 21.6]
+    gains = paper.dlr_snr_gains(paper.load_table2())
+    assert gains["double-fast"] == pytest.approx(np.mean(np.divide(dlr_double, double)))
+    assert gains["triple-fast"] == pytest.approx(np.mean(np.divide(dlr_triple, triple)))
+
+
+def test_snr_gains_name_a_missing_set():
+    means = pd.DataFrame(
+        {"measure": ["SNR"] * 2, "tissue": ["fat"] * 2, "set": ["double-fast", "standard"], "mean": 1.0}
+    )
+    with pytest.raises(ValueError, match="dlr-double-fast"):
+        paper.snr_gains(means)

@@ -22,12 +22,13 @@ from lumbarlib.sim.anatomy import typical_anatomy
 from lumbarlib.sim.labels import SLICE_NAMES
 from lumbarlib.sim.phantom import render_slice
 from lumbarlib.study.imagesets import StudyImages
+from lumbarlib.ui.preview import Settings
 from lumbarlib.ui.static_slider import (
     SliderAxis,
     SliderFrame,
     palette_png,
+    preview_slider_static,
     slider_html,
-    strength_slider_static,
 )
 
 
@@ -181,11 +182,10 @@ def tiny_study():
     return StudyImages(images={}, truth=truth, labels=labels, pixel_mm=slices[0].pixel_mm)
 
 
-def test_strength_slider_static_frames_follow_strength_and_noise(tiny_study):
+def test_preview_slider_frames_follow_strength_and_noise(tiny_study):
     def build():
-        return strength_slider_static(
-            strengths=[0.0, 1.0],
-            noise_factors=[1.0, 2.0],
+        return preview_slider_static(
+            {"noise_factor": [1.0, 2.0], "strength": [0.0, 1.0]},
             study=tiny_study,
             seed=0,
             noise_sd=0.01 * float(tiny_study.truth.max()),
@@ -210,16 +210,48 @@ def test_strength_slider_static_frames_follow_strength_and_noise(tiny_study):
     assert build() == fragment
 
 
+def input_snr(caption: str) -> np.ndarray:
+    """The input SNRs of a preview caption's first line ("tissue a -> b, ...")."""
+    return np.array([float(a) for a, _ in re.findall(r"([\d.]+) -> ([\d.]+)", caption.splitlines()[0])])
+
+
+def test_preview_slider_over_nex_and_cs_factor_acquires_each_frame_anew(tiny_study):
+    fragment = preview_slider_static(
+        {"nex": [1, 4], "cs_factor": [1.0, 1.8]},
+        study=tiny_study,
+        seed=0,
+        noise_sd=0.01 * float(tiny_study.truth.max()),
+        cs_iterations=5,
+        net=DLRNet().eval(),
+        show_pbar=False,
+    ).data
+    page = parse(fragment)
+    data = json.loads(page.text["script.lss-data"])
+    assert data["labels"] == [["1", "4"], ["1", "1.8"]]
+    assert [a["aria-label"] for t, a in page.elements if t == "input"] == ["NEX", "CS factor"]
+    figure = next(attrs for tag, attrs in page.elements if tag == "figure")
+    assert figure["data-frame"] == "0"  # the default Settings: NEX 1, no CS
+    assert len(set(data["frames"])) == 4
+    # four averages halve the noise of the fully sampled input: its ROI SNR rises
+    assert input_snr(data["captions"][2]).mean() > 1.3 * input_snr(data["captions"][0]).mean()
+
+
 @pytest.mark.parametrize(
-    "kwargs, match",
+    "axes, base, match",
     [
-        ({"strengths": []}, "'strengths': needs at least one value"),
-        ({"strengths": [1.0, -1.0]}, "'strengths' = -1.0"),
-        ({"strengths": [1.0], "noise_factors": [0.0]}, "'noise_factors' = 0.0"),
-        ({"strengths": [1.0], "volunteer": 0}, "'volunteer' = 0"),
+        ({}, None, "'axes': needs at least one setting"),
+        ({"strength": []}, None, "setting 'strength' needs at least one value"),
+        ({"volume": [1.0]}, None, "unknown setting 'volume'"),
+        ({"strength": [1.0, -1.0]}, None, "'strength' = -1.0"),
+        ({"noise_factor": [0.5, -1.0]}, None, "'noise_factor' = -1.0"),
+        ({"nex": [1, 1.5]}, None, "'nex' = 1.5"),
+        ({"cs_factor": [0.5]}, None, "'cs_factor' = 0.5"),
+        ({"strength": [1.0]}, Settings(volunteer=99), "'volunteer' = 99"),
     ],
 )
-def test_strength_slider_static_refuses_bad_input_before_loading_anything(kwargs, match):
-    # study=None would load the book's study: the error must come first
+def test_preview_slider_refuses_bad_input_before_loading_anything(axes, base, match, tiny_study):
+    # study=None would load the book's study: the error must come first (except the
+    # volunteer, which is checked against the study given)
+    study = tiny_study if base is not None else None
     with pytest.raises(ValueError, match=re.escape(match)):
-        strength_slider_static(**kwargs)
+        preview_slider_static(axes, base=base, study=study)
