@@ -54,3 +54,27 @@ def test_page_loads_offline_without_errors(browser, html_dir, screenshot_dir, pa
     rel = page_path.relative_to(html_dir).with_suffix("").as_posix().replace("/", "__")
     page.screenshot(path=str(screenshot_dir / f"{rel}.png"), full_page=False)
     context.close()
+
+
+def test_a_figure_opens_at_full_resolution_and_closes(browser, html_dir):
+    # a multi-panel figure squeezed into the text column: clicking shows every pixel of it
+    page_path = next(p for p in book_pages() if p.name == "06_quantitative.html")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(page_path.as_uri(), wait_until="load")
+    image = page.locator("figure#fig-noise-maps img").first
+    natural, shown = image.evaluate("img => [img.naturalWidth, img.clientWidth]")
+    assert shown < natural, "the figure is not reduced in the page: nothing to enlarge"
+    image.scroll_into_view_if_needed()
+    image.click()
+    big = page.locator(".lumbar-zoom-overlay img.lumbar-zoom-image")
+    assert big.count() == 1
+    assert big.evaluate("img => img.clientWidth") == natural
+    page.keyboard.press("Escape")
+    assert page.locator(".lumbar-zoom-overlay").count() == 0
+    image.focus()
+    page.keyboard.press("Enter")
+    assert page.locator(".lumbar-zoom-overlay").count() == 1
+    page.locator(".lumbar-zoom-overlay").click()
+    assert page.locator(".lumbar-zoom-overlay").count() == 0
+    context.close()
