@@ -12,10 +12,11 @@ CHROMIUM := /usr/bin/chromium
 # pip's notices about the machine's optional local indexes are noise here
 PIPQUIET := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: help venv book test lint bench lab browser-deps clean
+.PHONY: help venv book pdf test lint bench lab browser-deps clean
 
 help:
-	@echo "make book   build the whole book at the paper's size (_build/html/index.html)"
+	@echo "make book   build the whole book at the paper's size (_build/html/index.html and its PDF)"
+	@echo "make pdf    print the last built book again as one PDF (_build/html/lumbar-dlr-book.pdf)"
 	@echo "make test   lint, unit tests, quick notebooks, strict book build, browser checks"
 	@echo "make lab    serve the interactive chapters and the reader app with Voila (LAB_HOST=0.0.0.0 for a class)"
 	@echo "make bench  run the benchmarks (results in _build/bench.json; installs Debian's bart to compare with)"
@@ -29,8 +30,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
-book: venv
+book: venv browser-deps
 	$(PY) -m lumbarlib.book.run --profile paper
+
+pdf: venv browser-deps
+	$(PY) -m lumbarlib.book.pdf
 
 LINTED := lumbarlib tests benchmarks notebooks
 

@@ -3,7 +3,8 @@
 ``python -m lumbarlib.book.run --profile paper`` is what ``make book`` runs;
 ``--profile quick --strict`` is what ``make test`` runs. The notebooks are executed once,
 in book order, into a staging copy of the book (``<build>/src``); Jupyter Book then
-renders those executed copies without executing anything (``execute_notebooks: off``).
+renders those executed copies without executing anything (``execute_notebooks: off``),
+and :mod:`lumbarlib.book.pdf` prints the same book as one PDF beside the HTML.
 
 A notebook's parameters are the literals of its ``parameters`` cell (paper size) updated
 by the overrides its metadata gives for the chosen profile
@@ -33,6 +34,7 @@ from papermill.exceptions import PapermillExecutionError
 from tqdm.auto import tqdm
 
 from lumbarlib.book.parameters import NOTEBOOK_PARAMETERS, PROFILES, Spec, validate_run
+from lumbarlib.book.pdf import build_pdf
 from lumbarlib.book.provenance import build_record
 from lumbarlib.book.tables import write_table
 from lumbarlib.core.checks import ParameterError, check_choice
@@ -303,7 +305,8 @@ def run(
     write_status(runs, src, profile)
     if build:
         index = build_html(src, out / "html", strict)
-        print(f"\nThe book is at {index}")
+        pdf = build_pdf(src, out / "html", strict=strict)
+        print(f"\nThe book is at {index}, its PDF at {pdf}")
     return runs
 
 
@@ -317,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run(args.profile, only=args.only, strict=args.strict, build=not args.no_build)
     except (ParameterError, NotebookFailed) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except subprocess.CalledProcessError as err:
