@@ -118,6 +118,23 @@ def test_static_sliders_of_the_built_book_work_offline(browser, html_dir, screen
         assert seen == {"errors": [], "external": [], "failed": []}, f"{page_path.name}: {seen}"
 
 
+def test_the_book_has_three_numbered_static_sliders(browser, html_dir):
+    numbers = []
+    for page_path in book_slider_pages():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(page_path.as_uri(), wait_until="load")
+        numbers += page.locator("figure.lumbar-static-slider").evaluate_all(
+            """sliders => sliders.map(s => {
+                 const outer = s.parentElement.closest('figure');
+                 const number = outer && outer.querySelector(':scope > figcaption .caption-number');
+                 return number ? number.textContent.trim() : null; })"""
+        )
+        context.close()
+    assert len(numbers) >= 3, f"{len(numbers)} static sliders in the book, want at least 3"
+    assert all(n and n.startswith("Fig. ") for n in numbers), f"sliders without a numbered caption: {numbers}"
+
+
 def test_voila_explorer_recomputes_when_strength_moves(browser, screenshot_dir, tmp_path):
     with lab.serve(folder=tmp_path / "lab", timeout_s=VOILA_START_S, log=tmp_path / "voila.log") as server:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
