@@ -26,7 +26,7 @@ from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 
 from lumbarlib.core.checks import check_choice, check_range
-from lumbarlib.study.design import ALPHA, COMPARISONS, comparison_label
+from lumbarlib.study.design import ALPHA, COMPARISONS, SET_NAMES, comparison_label
 
 WILCOXON_METHODS = ("spss", "exact")
 """Which p-value the q-values adjust: SPSS's asymptotic one, or the exact one."""
@@ -68,13 +68,15 @@ def mean_sd_table(tidy: pd.DataFrame, value: str, row: str, *, set_col: str = "s
     Returns
     -------
     DataFrame
-        Column ``row``, then ``"<set> mean"`` and ``"<set> SD"`` for each set, in order of
-        first appearance (or category order). The SD is the sample SD (ddof = 1), as SPSS
-        reports it. Rows keep their order of first appearance.
+        Column ``row``, then ``"<set> mean"`` and ``"<set> SD"`` for each set: the paper's
+        sets in its order (1)-(5), then any other in order of first appearance (or category
+        order). The SD is the sample SD (ddof = 1), as SPSS reports it. Rows keep their order
+        of first appearance.
     """
     _require_columns(tidy, (value, row, set_col))
     rows = _ordered_unique(tidy[row])
-    sets = _ordered_unique(tidy[set_col])
+    present = _ordered_unique(tidy[set_col])
+    sets = [name for name in SET_NAMES if name in present] + [name for name in present if name not in SET_NAMES]
     grouped = tidy.groupby([row, set_col], observed=True, sort=False)[value]
     means = grouped.mean()
     sds = grouped.std(ddof=1)

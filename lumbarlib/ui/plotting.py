@@ -11,6 +11,10 @@ from matplotlib.axes import Axes
 from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 
+from lumbarlib.core.checks import check_range
+from lumbarlib.sim.labels import SLICE_NAMES
+from lumbarlib.study.imagesets import StudyImages
+
 STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 110,
@@ -75,6 +79,26 @@ def spine_window(images: Iterable[np.ndarray], percentile: float = 99.5) -> tupl
             raise ValueError(f"parameter 'images': each must be a 2-D image, got shape {im.shape}")
         crops.append(im[:, spine_columns(im.shape)])
     return window(crops, percentile)
+
+
+def standard_window(study: StudyImages, volunteer: int) -> tuple[float, float]:
+    """The book's one display window for a volunteer's MR images, from that volunteer's standard image.
+
+    0 to the 99.5th percentile of the spine columns (:func:`spine_window`) of the
+    volunteer's standard midsagittal image, set (1) of :cite:`kashiwagi2022lumbar`: the
+    reference every other set is compared with. Every figure of the study's images, the
+    static sliders and the reader app start from it, so that one tissue has one grey
+    level everywhere and a noisier or smoother set shows as such.
+
+    Raises
+    ------
+    ValueError
+        If the study has no standard set or no such volunteer.
+    """
+    if "standard" not in study.images:
+        raise ValueError(f"parameter 'study': has no 'standard' set to set the window on; has {study.set_names}")
+    check_range("volunteer", volunteer, 1, study.n_volunteers, integer=True)
+    return spine_window([study.images["standard"][volunteer - 1, SLICE_NAMES.index("mid")]])
 
 
 def show_image(

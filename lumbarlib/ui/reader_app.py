@@ -55,7 +55,7 @@ from lumbarlib.readers.scores import (
 from lumbarlib.sim.labels import SLICE_NAMES
 from lumbarlib.study.design import SET_NAMES
 from lumbarlib.study.imagesets import StudyImages, study_path
-from lumbarlib.ui.plotting import show_image, use_style, window
+from lumbarlib.ui.plotting import show_image, standard_window, use_style
 
 ENV_IMAGES = "LUMBARLIB_READER_IMAGES"
 """Path of the StudyImages file to read (default ``<build>/data/study_images.npz``)."""
@@ -425,7 +425,7 @@ class ReaderApp:
     def _set_window(self) -> None:
         if self.item is None:
             return
-        low, high = window(list(self._pair()))
+        low, high = standard_window(self.study, self.item.volunteer)
         high = max(high, low + 1e-6)
         self._paused = True
         self.level.min = self.width.min = 0.0

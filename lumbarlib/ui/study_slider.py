@@ -32,7 +32,7 @@ from lumbarlib.dlr.network import DLRNet
 from lumbarlib.study.design import DLR_SETS, set_number
 from lumbarlib.study.imagesets import StudyImages, load_acquired
 from lumbarlib.study.paper import PublishedTable, load_table2, relative_to_standard, simulated_means, snr_gains
-from lumbarlib.ui.plotting import STYLE, show_image, spine_window
+from lumbarlib.ui.plotting import STYLE, show_image, standard_window
 from lumbarlib.ui.preview import tile_window
 from lumbarlib.ui.static_slider import FRAME_DPI, SliderAxis, SliderFrame, palette_png, slider_html
 
@@ -247,7 +247,7 @@ def study_strength_slider_static(
     published = published if published is not None else load_table2()
     paper_snr = published.values[published.values["measure"] == "SNR"]
     paper_relative, paper_gains = relative_to_standard(paper_snr), snr_gains(paper_snr)
-    vmax = spine_window([study.images["standard"][volunteer - 1, SLICE_INDEX["mid"]]])[1]
+    vmax = standard_window(study, volunteer)[1]
     ymax = 1.35 * max([float(paper_relative["ratio"].max())] + [float(r.relative["ratio"].max()) for r in results])
     frames = [
         SliderFrame(

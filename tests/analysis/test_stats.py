@@ -10,6 +10,7 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 from lumbarlib.analysis import stats
+from lumbarlib.study.design import SET_NAMES
 
 
 def normal_two_sided(z: float) -> float:
@@ -228,3 +229,12 @@ def test_q_layout_prints_like_the_paper():
 def test_tests_refuse_what_is_not_finite_numbers(function, values, problem):
     with pytest.raises(ValueError, match=problem):
         function(values)
+
+
+def test_mean_sd_table_runs_in_the_papers_set_order_whatever_the_data_order():
+    tidy = make_tidy(n=3)
+    order = ["dlr-triple-fast", "triple-fast", "dlr-double-fast", "standard", "double-fast"]
+    shuffled = pd.concat([tidy[tidy.set == name] for name in order if name in set(tidy.set)])
+    table = stats.mean_sd_table(shuffled, "SNR", "tissue")
+    sets = [c[: -len(" mean")] for c in table.columns if c.endswith(" mean")]
+    assert sets == [name for name in SET_NAMES if name in set(tidy.set)]

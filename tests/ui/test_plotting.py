@@ -8,7 +8,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lumbarlib.ui.plotting import contact_sheet, draw_dlr_architecture, outline_window, show_image, spine_window, window
+from lumbarlib.ui.plotting import (
+    contact_sheet,
+    draw_dlr_architecture,
+    outline_window,
+    show_image,
+    spine_window,
+    standard_window,
+    window,
+)
 
 PIXEL_MM = (0.9375, 0.703125)
 
@@ -69,3 +77,18 @@ def test_contact_sheet_shows_every_image_at_one_window_with_one_colour_bar():
         contact_sheet(images, pixel_mm=(1.0, 1.0), titles=["one"], suptitle="x", vmin=0.0, vmax=1.0)
     with pytest.raises(ValueError, match="'vmin', 'vmax'"):
         contact_sheet(images, pixel_mm=(1.0, 1.0), titles=list("abcde"), suptitle="x", vmin=1.0, vmax=1.0)
+
+
+def test_standard_window_is_set_on_the_spine_of_that_volunteers_standard_image(study_factory):
+    study = study_factory(n_volunteers=2, shape=(20, 40))
+    # a bright back (the last columns, next to the coil) must not darken the spine
+    study.images["standard"][:, :, :, -4:] = 50.0
+    study.images["double-fast"][1] *= 3.0  # another set of the volunteer does not move it
+    low, high = standard_window(study, 2)
+    assert low == 0.0
+    assert high == pytest.approx(spine_window([study.images["standard"][1, 0]])[1])
+    assert high < 10.0 < window(study.images["standard"][1, 0])[1]
+    with pytest.raises(ValueError, match="'volunteer' = 3"):
+        standard_window(study, 3)
+    with pytest.raises(ValueError, match="no 'standard' set"):
+        standard_window(study.__class__(images={}, truth=study.truth, labels=study.labels, pixel_mm=study.pixel_mm), 1)
