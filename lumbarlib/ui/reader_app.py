@@ -23,6 +23,7 @@ import errno
 import html
 import io
 import os
+import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -231,6 +232,67 @@ def problem_html(text: str) -> str:
     return f"<p style='color:#b00'>{text}</p>"
 
 
+MAX_ZOOM = 4.0
+"""Largest zoom of the image pair (4: a quarter of the field of view, each side)."""
+
+SELECTED_CSS = """<style>
+.lumbar-score .widget-toggle-button.mod-active {
+  background-color: #1565c0 !important; color: #fff !important; font-weight: 700;
+  box-shadow: inset 0 0 0 2px #0d3c73 !important;
+}
+.lumbar-score .widget-toggle-button { border: 1px solid #9aa5b1; }
+</style>"""
+"""The selected answer of each criterion in solid blue with white text: visible at a glance."""
+
+
+def zoom_window(shape: tuple[int, int], zoom: float, centre: tuple[float, float]) -> tuple[slice, slice]:
+    """Rows and columns shown at ``zoom``, centred on ``centre`` (fractions of the height and width).
+
+    The same window crops both images of the pair, so zoom and pan are shared. The window
+    keeps ``1 / zoom`` of each side and stays inside the image.
+    """
+    check_range("zoom", zoom, 1.0, MAX_ZOOM)
+    out = []
+    for n, c in zip(shape, centre):
+        check_range("centre", c, 0.0, 1.0)
+        size = max(1, int(round(n / zoom)))
+        start = int(round(c * n - size / 2))
+        start = min(max(start, 0), n - size)
+        out.append(slice(start, start + size))
+    return out[0], out[1]
+
+
+def parse_keys(text: str) -> dict[str, int]:
+    """Six answers typed as digits (``"334433"``, spaces allowed), one per criterion in the form's order.
+
+    Raises
+    ------
+    ValueError
+        Unless ``text`` holds exactly six digits, each 1-5, naming what was typed.
+    """
+    digits = text.replace(" ", "")
+    if len(digits) != len(CRITERIA) or any(d not in "12345" for d in digits):
+        raise ValueError(
+            f"keys {text!r}: type {len(CRITERIA)} digits 1-5, one per criterion in the order shown "
+            f"({', '.join(CRITERION_LABELS[c] for c in CRITERIA)})"
+        )
+    return {c: int(d) for c, d in zip(CRITERIA, digits)}
+
+
+def time_left_text(n_done: int, total: int, seconds: list[float]) -> str:
+    """Progress in words, with the time left at this reader's median time per image in this sitting."""
+    check_range("n_done", n_done, 0, total, integer=True)
+    left = total - n_done
+    if left == 0:
+        return f"{n_done} of {total} images scored"
+    if not seconds:
+        return f"{n_done} of {total} images scored; the time left shows after the first image saved"
+    per_image = float(np.median(seconds))
+    minutes = left * per_image / 60.0
+    when = f"about {minutes:.0f} min" if minutes >= 1.5 else "about a minute"
+    return f"{n_done} of {total} images scored; {when} left at your median {per_image:.0f} s per image"
+
+
 def render_pair(
     reference: np.ndarray,
     test: np.ndarray,
@@ -239,8 +301,9 @@ def render_pair(
     vmin: float,
     vmax: float,
     slice_title: str,
+    window: tuple[slice, slice] | None = None,
 ) -> bytes:
-    """PNG of the standard image beside the test image, one window for both."""
+    """PNG of the standard image beside the test image, one grey window and one zoom window for both."""
     fig = Figure(figsize=(10.0, 4.6), layout="constrained")
     axes = fig.subplots(1, 2)
     show_image(
@@ -251,8 +314,11 @@ def render_pair(
         vmin=vmin,
         vmax=vmax,
         colorbar=False,
+        window=window,
     )
-    show_image(axes[1], test, pixel_mm=pixel_mm, title=f"Test image ({slice_title})", vmin=vmin, vmax=vmax)
+    show_image(
+        axes[1], test, pixel_mm=pixel_mm, title=f"Test image ({slice_title})", vmin=vmin, vmax=vmax, window=window
+    )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
     return buffer.getvalue()
@@ -326,7 +392,27 @@ class ReaderApp:
         )
         self.level = widgets.FloatSlider(description="Level", continuous_update=False, readout_format=".3g")
         self.width = widgets.FloatSlider(description="Window", continuous_update=False, readout_format=".3g")
-        self.reset_window = widgets.Button(description="Reset window")
+        self.reset_window = widgets.Button(description="Reset view")
+        self.zoom = widgets.FloatSlider(
+            value=1.0, min=1.0, max=MAX_ZOOM, step=0.25, description="Zoom", continuous_update=False
+        )
+        self.pan_rows = widgets.FloatSlider(
+            value=0.5, min=0.0, max=1.0, step=0.05, description="Up-down", continuous_update=False
+        )
+        self.pan_cols = widgets.FloatSlider(
+            value=0.5, min=0.0, max=1.0, step=0.05, description="Front-back", continuous_update=False
+        )
+        self.progress = widgets.IntProgress(min=0, max=1, value=0, description="Progress")
+        self.progress_text = widgets.HTML()
+        self.keys = widgets.Text(
+            placeholder="six digits 1-5, e.g. 334433, then Enter (saves)",
+            description="Keys",
+            continuous_update=False,
+            layout=widgets.Layout(width="420px"),
+        )
+        self.keys.observe(self._typed, names="value")
+        self._shown_at: float | None = None
+        self._seconds: list[float] = []
         self.picture = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.choices = {
             c: widgets.ToggleButtons(
@@ -334,22 +420,24 @@ class ReaderApp:
                 value=None,
                 style={"button_width": "150px"},
                 layout=widgets.Layout(margin="0 0 0 8px"),
-            )
+            ).add_class("lumbar-score")
             for c in CRITERIA
         }
         self.save_button = widgets.Button(description="Save and next", button_style="success", disabled=True)
         self.save_button.on_click(self._save)
         for choice in self.choices.values():
             choice.observe(self._update_save, names="value")
-        for control in (self.slice_choice, self.level, self.width):
+        for control in (self.slice_choice, self.level, self.width, self.zoom, self.pan_rows, self.pan_cols):
             control.observe(self._draw, names="value")
-        self.reset_window.on_click(lambda _: self._set_window())
+        self.reset_window.on_click(lambda _: self._reset_view())
         self.results = widgets.VBox()
         self.reading = widgets.VBox(
             [
                 self.header,
+                widgets.HBox([self.progress, self.progress_text]),
                 self.slice_choice,
                 widgets.HBox([self.level, self.width, self.reset_window]),
+                widgets.HBox([self.zoom, self.pan_rows, self.pan_cols]),
                 self.picture,
                 widgets.HTML("<b>Test image relative to the reference</b>"),
                 *[
@@ -358,18 +446,20 @@ class ReaderApp:
                     )
                     for c in CRITERIA
                 ],
-                self.save_button,
+                widgets.HBox([self.save_button, self.keys]),
             ],
             layout=widgets.Layout(display="none"),
         )
         self.widget = widgets.VBox(
             [
                 widgets.HTML(
-                    "<h3>Blinded reading: test image against the standard</h3>"
+                    SELECTED_CSS + "<h3>Blinded reading: test image against the standard</h3>"
                     "<p>Score each test image relative to the standard image on its left: "
                     "1 obviously inferior, 2 slightly inferior, 3 equivalent, 4 slightly superior, "
                     "5 obviously superior. Every answer is saved at once; enter the same reader id "
-                    "to resume.</p>"
+                    "to resume. Zoom and pan move both images together. From the keyboard: click "
+                    "<i>Keys</i>, type the six answers as digits in the order shown (e.g. 334433) and "
+                    "press Enter to save and go on.</p>"
                 ),
                 widgets.HBox([self.reader_box, self.start_button]),
                 self.message,
@@ -412,9 +502,38 @@ class ReaderApp:
             f"<h4>{self.item.label(self.session.total)} &middot; "
             f"{self.session.n_done} of {self.session.total} images scored</h4>"
         )
+        self._show_progress()
+        self._shown_at = time.monotonic()
         self._set_window()
         self.reading.layout.display = "flex"
         self._update_save()
+
+    def _show_progress(self) -> None:
+        assert self.session is not None
+        self.progress.max = self.session.total
+        self.progress.value = self.session.n_done
+        self.progress_text.value = time_left_text(self.session.n_done, self.session.total, self._seconds)
+
+    def _reset_view(self) -> None:
+        self._paused = True
+        self.zoom.value, self.pan_rows.value, self.pan_cols.value = 1.0, 0.5, 0.5
+        self._paused = False
+        self._set_window()
+
+    def _typed(self, change) -> None:
+        text = str(change["new"]).strip()
+        if not text or self.item is None:
+            return
+        try:
+            answers = parse_keys(text)
+        except ValueError as err:
+            self.message.value = problem_html(html.escape(str(err)))
+            return
+        for criterion, score in answers.items():
+            if not self.choices[criterion].disabled:
+                self.choices[criterion].value = score
+        self.keys.value = ""
+        self._save()
 
     def _pair(self) -> tuple[np.ndarray, np.ndarray]:
         assert self.item is not None
@@ -449,6 +568,7 @@ class ReaderApp:
             vmin=self.level.value - half,
             vmax=self.level.value + half,
             slice_title=title,
+            window=zoom_window(reference.shape, self.zoom.value, (self.pan_rows.value, self.pan_cols.value)),
         )
 
     def _update_save(self, _=None) -> None:
@@ -472,6 +592,8 @@ class ReaderApp:
             text = failure_text(err, self.answers_dir, again="Save and next")
             self.message.value = problem_html(f"{text} Your answers to {label.lower()} are still selected below.")
             return
+        if self._shown_at is not None:
+            self._seconds.append(time.monotonic() - self._shown_at)
         self.message.value = (
             f"<p>Saved {label.lower()}: {self.session.n_done} of {self.session.total} images scored.</p>"
         )

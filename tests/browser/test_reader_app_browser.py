@@ -1,4 +1,5 @@
-"""The reader app served by Voila, driven in Chromium: one answer survives a page reload."""
+"""The reader app served by Voila, driven in Chromium: one answer survives a page reload, the selected
+answers stand out, and six typed digits score and save an image."""
 
 from __future__ import annotations
 
@@ -71,6 +72,9 @@ def test_an_answer_survives_a_reload(browser, voila_app):
         assert buttons.count() == len(CRITERIA)
         for k in range(len(CRITERIA)):
             buttons.nth(k).click()
+        # the selected answer stands out: solid blue with white text
+        colours = buttons.first.evaluate("b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color]")
+        assert colours == ["rgb(21, 101, 192)", "rgb(255, 255, 255)"], colours
         page.get_by_role("button", name="Save and next").click()
         page.get_by_text("Image 2 of 5").wait_for(timeout=30_000)
 
@@ -83,7 +87,13 @@ def test_an_answer_survives_a_reload(browser, voila_app):
         assert page.get_by_text("Image 2 of 5").count() == 1
         body = page.inner_text("body").lower()
         assert "fast" not in body and "dlr" not in body
+        # the keyboard: six digits and Enter score and save the next image
+        keys = page.get_by_placeholder("six digits 1-5")
+        keys.fill("444444")
+        keys.press("Enter")
+        page.get_by_text("Image 3 of 5").wait_for(timeout=30_000)
         assert not errors, f"JavaScript errors: {errors}"
     finally:
         context.close()
-    assert len(read_scores(answers / f"{READER}.csv")) == len(CRITERIA)
+    stored = read_scores(answers / f"{READER}.csv")
+    assert len(stored) == 2 * len(CRITERIA) and sorted(stored["score"]) == [3] * 6 + [4] * 6

@@ -15,7 +15,10 @@ from lumbarlib.ui.reader_app import (
     ReaderApp,
     ReadingSession,
     build_app,
+    parse_keys,
     presentation_order,
+    time_left_text,
+    zoom_window,
 )
 
 
@@ -311,3 +314,62 @@ def test_build_app_reads_the_environment(tmp_path, monkeypatch, tiny_study):
     assert isinstance(build_app(), widgets.VBox)
     missing = build_app(images_path=tmp_path / "nothing.npz")
     assert isinstance(missing, widgets.HTML) and "No images" in missing.value
+
+
+def test_zoom_window_keeps_a_fraction_of_each_side_inside_the_image():
+    assert zoom_window((100, 80), 1.0, (0.5, 0.5)) == (slice(0, 100), slice(0, 80))
+    rows, cols = zoom_window((100, 80), 2.0, (0.5, 0.5))
+    assert (rows, cols) == (slice(25, 75), slice(20, 60))
+    rows, cols = zoom_window((100, 80), 4.0, (0.0, 1.0))  # a corner: clipped, not shrunk
+    assert (rows, cols) == (slice(0, 25), slice(60, 80))
+    with pytest.raises(ValueError, match="'zoom' = 0.5"):
+        zoom_window((100, 80), 0.5, (0.5, 0.5))
+    with pytest.raises(ValueError, match="'centre' = 1.5"):
+        zoom_window((100, 80), 2.0, (1.5, 0.5))
+
+
+def test_keys_give_one_answer_per_criterion_in_the_forms_order():
+    assert parse_keys("12 34 53") == dict(zip(CRITERIA, [1, 2, 3, 4, 5, 3]))
+    for bad in ("12345", "1234567", "123406", "abcdef"):
+        with pytest.raises(ValueError, match=re.escape(repr(bad))):
+            parse_keys(bad)
+
+
+def test_time_left_follows_the_median_time_per_image():
+    assert "shows after the first image" in time_left_text(0, 300, [])
+    assert time_left_text(100, 300, [6.0, 6.0, 60.0]) == (
+        "100 of 300 images scored; about 20 min left at your median 6 s per image"
+    )
+    assert time_left_text(300, 300, [5.0]) == "300 of 300 images scored"
+
+
+def test_zoom_and_pan_are_shared_and_reset(tmp_path, tiny_study):
+    app = ReaderApp(tiny_study(), tmp_path, seed=0)
+    app.reader_box.value = "ana"
+    app.start_button.click()
+    first = app.picture.value
+    app.zoom.value = 2.0
+    zoomed = app.picture.value
+    assert zoomed != first
+    app.pan_rows.value = 0.0
+    assert app.picture.value not in (first, zoomed)
+    app.reset_window.click()
+    assert app.picture.value == first
+    assert (app.zoom.value, app.pan_rows.value, app.pan_cols.value) == (1.0, 0.5, 0.5)
+
+
+def test_six_keys_score_and_save_and_bad_keys_are_explained(tmp_path, tiny_study):
+    app = ReaderApp(tiny_study(), tmp_path, seed=0)
+    app.reader_box.value = "ana"
+    app.start_button.click()
+    assert (app.progress.value, app.progress.max) == (0, 10)
+    app.keys.value = "1234"
+    assert "6 digits 1-5" in app.message.value
+    assert not (tmp_path / "ana.csv").exists() or read_scores(tmp_path / "ana.csv").empty
+    app.keys.value = "543215"
+    saved = read_scores(tmp_path / "ana.csv")
+    assert sorted(saved["score"]) == sorted([5, 4, 3, 2, 1, 5])
+    assert "Image 2 of 10" in app.header.value
+    assert app.progress.value == 1
+    assert "min left" in app.progress_text.value or "a minute left" in app.progress_text.value
+    assert app.keys.value == ""
