@@ -202,6 +202,34 @@ def outline_window(
     return ax.add_patch(Rectangle(corner, *size, fill=False, edgecolor=color, linewidth=1.5))
 
 
+def draw_arrows(
+    ax: Axes,
+    points: Sequence[tuple[int, int]],
+    pixel_mm: tuple[float, float],
+    *,
+    color: str = "yellow",
+    length_mm: float = 8.0,
+) -> list:
+    """Arrows pointing at pixels (row, column) of an image drawn by :func:`show_image`, from the upper left.
+
+    The paper marks what the DLR leaves in Fig. 5b with arrows; the points come from
+    :func:`lumbarlib.dlr.evaluation.residue_peaks`.
+    """
+    check_range("length_mm", length_mm, 0, low_inclusive=False)
+    arrows = []
+    for row, col in points:
+        y, x = (row + 0.5) * pixel_mm[0], (col + 0.5) * pixel_mm[1]
+        arrows.append(
+            ax.annotate(
+                "",
+                xy=(x, y),
+                xytext=(x - length_mm, y - length_mm),
+                arrowprops={"arrowstyle": "-|>", "color": color, "linewidth": 2.0, "shrinkA": 0, "shrinkB": 2},
+            )
+        )
+    return arrows
+
+
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 4.2, height: float = 4.4, **kwargs):
     """A figure with ``nrows`` x ``ncols`` axes sized for image panels; returns ``(fig, axes)``."""
     return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, **kwargs)

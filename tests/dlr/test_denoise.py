@@ -236,3 +236,24 @@ def test_denoise_uncorrected_is_the_dlr_on_the_coils_scale_and_plain_without_a_c
     np.testing.assert_array_equal(denoise_uncorrected(raw, None, sigma=0.1, net=net), denoise(raw, sigma=0.1, net=net))
     with pytest.raises(ValueError, match="correction"):
         denoise_uncorrected(raw, correction[:4], sigma=0.1, net=net)
+
+
+def test_residue_peaks_find_structured_error_and_not_noise():
+    from lumbarlib.dlr.evaluation import residue_peaks
+
+    rng = np.random.default_rng(4)
+    truth = np.zeros((80, 80))
+    image = truth + 0.3 * rng.standard_normal(truth.shape)  # noise larger than the residue per pixel
+    image[20:23, 10:60] += 0.25  # a faint streak, coherent along its length
+    image[60:63, 40:70] -= 0.2  # a fainter one of the other sign
+    window = (slice(0, 80), slice(0, 80))
+    peaks = residue_peaks(image, truth, window, n=3, smooth_px=2.0, min_separation_px=10)
+    on_first = [18 <= r <= 25 and 8 <= c <= 62 for r, c in peaks]
+    on_second = [58 <= r <= 65 and 38 <= c <= 72 for r, c in peaks]
+    assert len(peaks) == 3 and all(a or b for a, b in zip(on_first, on_second)), peaks
+    assert any(on_first) and any(on_second)
+    # inside a window, in the whole image's pixels
+    inner = residue_peaks(image, truth, (slice(50, 80), slice(30, 80)), n=1, smooth_px=2.0)
+    assert 58 <= inner[0][0] <= 65 and 38 <= inner[0][1] <= 72
+    with pytest.raises(ValueError, match="'n' = 0"):
+        residue_peaks(image, truth, window, n=0)

@@ -10,6 +10,7 @@ import pytest
 
 from lumbarlib.ui.plotting import (
     contact_sheet,
+    draw_arrows,
     draw_dlr_architecture,
     outline_window,
     show_image,
@@ -92,3 +93,14 @@ def test_standard_window_is_set_on_the_spine_of_that_volunteers_standard_image(s
         standard_window(study, 3)
     with pytest.raises(ValueError, match="no 'standard' set"):
         standard_window(study.__class__(images={}, truth=study.truth, labels=study.labels, pixel_mm=study.pixel_mm), 1)
+
+
+def test_arrows_point_at_the_pixel_centres_in_mm():
+    fig, ax = plt.subplots()
+    show_image(ax, np.zeros((20, 30)), pixel_mm=(2.0, 1.0), title="t")
+    arrows = draw_arrows(ax, [(4, 10), (15, 3)], (2.0, 1.0), length_mm=5.0)
+    assert [a.xy for a in arrows] == [(10.5, 9.0), (3.5, 31.0)]
+    assert arrows[0].xyann == (5.5, 4.0)  # from the upper left
+    with pytest.raises(ValueError, match="'length_mm' = 0"):
+        draw_arrows(ax, [(1, 1)], (1.0, 1.0), length_mm=0.0)
+    plt.close(fig)
