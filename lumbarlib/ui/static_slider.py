@@ -222,7 +222,8 @@ def preview_slider_static(
     ----------
     axes : mapping of str to sequence of float
         Setting name (a key of :data:`SETTING_LABELS`) -> the values its control steps
-        through, in order; one range input per entry, in the mapping's order.
+        through, in order; one range input per entry, in the mapping's order. A setting
+        given one value is fixed at it, with no control (unless no setting has more).
     base : Settings, optional
         The settings not on an axis (default :class:`~lumbarlib.ui.preview.Settings`: volunteer 1,
         NEX 1, no CS, noise level 1, strength 1); each control starts at the value nearest the
@@ -254,6 +255,11 @@ def preview_slider_static(
         if len(values) == 0:
             raise ValueError(f"parameter 'axes': setting {name!r} needs at least one value")
     base = Settings() if base is None else base
+    # a setting with one value is no control: it joins the base settings (unless nothing varies)
+    fixed = {n: v[0] for n, v in axes.items() if len(v) == 1}
+    if len(fixed) < len(axes):
+        base = dataclasses.replace(base, **fixed)
+        axes = {n: v for n, v in axes.items() if n not in fixed}
     names = list(axes)
     # every combination is a valid Settings (its checks name the setting) before any work
     combos = [dataclasses.replace(base, **dict(zip(names, combo))) for combo in itertools.product(*axes.values())]

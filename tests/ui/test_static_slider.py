@@ -210,6 +210,32 @@ def test_preview_slider_frames_follow_strength_and_noise(tiny_study):
     assert build() == fragment
 
 
+def test_a_setting_with_one_value_is_fixed_without_a_control(tiny_study):
+    fragment = preview_slider_static(
+        {"noise_factor": [2.0], "strength": [0.0, 1.0]},
+        study=tiny_study,
+        seed=0,
+        noise_sd=0.01 * float(tiny_study.truth.max()),
+        net=DLRNet().eval(),
+        show_pbar=False,
+    ).data
+    page = parse(fragment)
+    assert [a["aria-label"] for t, a in page.elements if t == "input"] == ["DLR strength"]
+    data = json.loads(page.text["script.lss-data"])
+    assert data["shape"] == [2]
+    # the noise level is the one given: the frames equal those of a slider with it as base
+    again = preview_slider_static(
+        {"strength": [0.0, 1.0]},
+        base=Settings(noise_factor=2.0),
+        study=tiny_study,
+        seed=0,
+        noise_sd=0.01 * float(tiny_study.truth.max()),
+        net=DLRNet().eval(),
+        show_pbar=False,
+    ).data
+    assert json.loads(parse(again).text["script.lss-data"])["frames"] == data["frames"]
+
+
 def input_snr(caption: str) -> np.ndarray:
     """The input SNRs of a preview caption's first line ("tissue a -> b, ...")."""
     return np.array([float(a) for a, _ in re.findall(r"([\d.]+) -> ([\d.]+)", caption.splitlines()[0])])
