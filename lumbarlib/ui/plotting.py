@@ -8,6 +8,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 
@@ -34,9 +35,53 @@ STYLE = {
 }
 
 
+PANEL_METADATA = "lumbarlib_panels_per_row"
+"""Key, in a figure's PNG output metadata, of its largest number of image panels side by side."""
+
+
+def panels_per_row(fig) -> int:
+    """The largest number of image panels (axes holding an image) side by side in ``fig``; 1 without images.
+
+    Panels whose vertical extents overlap count as one row. A browser test divides each
+    figure's full-resolution width by it: every MR panel must be at least 300 pixels wide.
+    """
+    boxes = [ax.get_position() for ax in fig.axes if ax.images]
+    if not boxes:
+        return 1
+    best = 0
+    for box in boxes:
+        best = max(best, sum(1 for other in boxes if other.y0 < box.y1 and box.y0 < other.y1))
+    return best
+
+
+def figure_png(fig) -> tuple[bytes, dict]:
+    """A figure as the PNG a notebook shows (IPython's ``print_figure``, tight box) with its panel count.
+
+    Registered by :func:`use_style` as the notebook's PNG formatter of matplotlib figures, so
+    each figure output carries :data:`PANEL_METADATA`.
+    """
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png", bbox_inches="tight"), {PANEL_METADATA: panels_per_row(fig)}
+
+
 def use_style() -> None:
-    """Apply the book's matplotlib style (call once at the top of every notebook)."""
+    """Apply the book's matplotlib style (call once at the top of every notebook).
+
+    In a notebook it also makes every figure's PNG output carry its number of image panels
+    per row (:func:`figure_png`).
+    """
     mpl.rcParams.update(STYLE)
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "display_formatter"):
+        # resolve the backend now: the inline backend registers its own printer when it starts
+        plt.switch_backend(mpl.get_backend())
+        png = shell.display_formatter.formatters["image/png"]
+        # the inline backend registers its printer by name: replace that one too, or it wins
+        png.for_type_by_name("matplotlib.figure", "Figure", figure_png)
+        png.for_type(Figure, figure_png)
 
 
 def window(images: np.ndarray | Iterable[np.ndarray], percentile: float = 99.5) -> tuple[float, float]:

@@ -43,9 +43,10 @@ from lumbarlib.study.imagesets import StudyImages, load_acquired
 from lumbarlib.ui.preview import Explorer, Settings
 from lumbarlib.ui.preview_figure import PreviewFigure
 
-FRAME_DPI = 64
-"""Resolution of the frames: 64 dpi makes the preview figure 704 pixels wide, the width of a
-book page's text column, so nothing finer would show; it also sets the page weight."""
+FRAME_DPI = 96
+"""Resolution of the frames: 96 dpi makes the preview figure 1056 pixels wide, more than 300 per
+panel when a frame is enlarged (a click), shown at the text column's width otherwise; it also
+sets the page weight."""
 
 
 @dataclass(frozen=True)

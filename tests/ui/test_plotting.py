@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 
 from lumbarlib.ui.plotting import (
+    PANEL_METADATA,
     contact_sheet,
     draw_arrows,
     draw_dlr_architecture,
+    figure_png,
     outline_window,
+    panels_per_row,
     show_image,
     spine_window,
     standard_window,
@@ -103,4 +106,20 @@ def test_arrows_point_at_the_pixel_centres_in_mm():
     assert arrows[0].xyann == (5.5, 4.0)  # from the upper left
     with pytest.raises(ValueError, match="'length_mm' = 0"):
         draw_arrows(ax, [(1, 1)], (1.0, 1.0), length_mm=0.0)
+    plt.close(fig)
+
+
+def test_panels_per_row_counts_image_axes_side_by_side():
+    fig, axes = plt.subplots(2, 3)
+    for ax in axes[0]:
+        ax.imshow(np.zeros((4, 4)))
+    axes[1, 0].imshow(np.zeros((4, 4)))
+    axes[1, 1].plot([0, 1])  # a plot is not an image panel
+    assert panels_per_row(fig) == 3
+    png, metadata = figure_png(fig)
+    assert png[:4] == b"\x89PNG" and metadata == {PANEL_METADATA: 3}
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    assert panels_per_row(fig) == 1
     plt.close(fig)
