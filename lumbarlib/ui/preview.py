@@ -416,6 +416,41 @@ def make_preview(
     )
 
 
+COARSE_BIN = 2
+"""Binning of the live preview's first, coarse frame: 2 x 2 pixels, a quarter of the DLR's work."""
+
+
+def coarse_preview(
+    tile: Tile, noisy: np.ndarray, settings: Settings, *, sigma: float, net: DLRNet | None = None
+) -> Preview:
+    """A quick look at the DLR output, shown while the full tile is computed: the live preview's first response.
+
+    The tile is binned :data:`COARSE_BIN` x :data:`COARSE_BIN` (the mean of four pixels has
+    half the noise SD, so the thresholds follow ``sigma / 2``), denoised and repeated back to
+    full size. It shows where the output is going at a quarter of the cost; it is replaced by
+    :func:`make_preview`'s full frame as soon as that is ready, and nothing is measured on it
+    beyond the ROI table it carries.
+    """
+    check_range("sigma", sigma, 0)
+    b = COARSE_BIN
+    ny, nx = (noisy.shape[0] // b) * b, (noisy.shape[1] // b) * b
+    gain = np.broadcast_to(tile.gain, noisy.shape)
+    raw = (noisy / gain)[:ny, :nx].reshape(ny // b, b, nx // b, b).mean(axis=(1, 3))
+    small = denoise_uncorrected(raw, None, sigma=sigma / b, strength=settings.strength, net=net)
+    denoised = np.array(noisy, dtype=np.float64)  # a remainder row or column keeps the input
+    denoised[:ny, :nx] = np.repeat(np.repeat(small, b, axis=0), b, axis=1) * gain[:ny, :nx]
+    return Preview(
+        settings=settings,
+        noisy=noisy,
+        denoised=denoised,
+        difference=noisy - denoised,
+        sigma=float(sigma),
+        before=measure_tile(noisy, tile),
+        after=measure_tile(denoised, tile),
+        gain=float(np.median(tile.gain)),
+    )
+
+
 @lru_cache(maxsize=4)
 def mid_coil_maps(shape: tuple[int, int], fov_mm: tuple[float, float]) -> np.ndarray:
     """Unit-RSS coil maps of the midsagittal slice (:func:`lumbarlib.sim.coils.coil_maps`), computed once per grid."""
@@ -511,6 +546,15 @@ class Explorer:
                 self._acquired.pop(next(iter(self._acquired)))
             self._acquired[key] = (noisy, estimate_sigma(noisy / self.tile(settings.volunteer).gain))
         return self._acquired[key]
+
+    def has_acquired(self, settings: Settings) -> bool:
+        """Whether the acquisition of these settings is kept (a change of strength only reruns the DLR)."""
+        return settings.acquisition_key in self._acquired
+
+    def coarse(self, settings: Settings) -> Preview:
+        """The coarse first frame of these settings (:func:`coarse_preview`) on the kept acquisition."""
+        noisy, sigma = self.acquired(settings)
+        return coarse_preview(self.tile(settings.volunteer), noisy, settings, sigma=sigma, net=self.net)
 
     def preview(self, settings: Settings) -> Preview:
         """The preview frame of these settings."""

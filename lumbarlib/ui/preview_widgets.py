@@ -81,6 +81,7 @@ class PreviewWidget(widgets.VBox):
         self.explorer, self.settings = explorer, settings
         self.figure: PreviewFigure | None = None
         self.last_latency_ms = float("nan")
+        self.first_frame_ms: float | None = None  # the first image shown after a change (coarse or full)
         self.image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width="100%"))
         self.image.add_class("lumbar-preview-image")
         self.stats = widgets.HTML()
@@ -101,10 +102,19 @@ class PreviewWidget(widgets.VBox):
         return handler
 
     def refresh(self) -> None:
-        """Recompute what the current settings need and show it."""
+        """Recompute what the current settings need and show it.
+
+        When only the strength changed (the acquisition is kept), a coarse frame
+        (:func:`lumbarlib.ui.preview.coarse_preview`) is shown first and the full tile after.
+        """
         start = time.perf_counter()
+        self.first_frame_ms = None
         self.status.value = "<i>computing...</i>"
         tile = self.explorer.tile(self.settings.volunteer)
+        if self.figure is not None and self.figure.tile is tile and self.explorer.has_acquired(self.settings):
+            self.image.value = self.figure.update(self.explorer.coarse(self.settings))
+            self.first_frame_ms = 1000.0 * (time.perf_counter() - start)
+            self.status.value = "<i>coarse preview (2 x 2 pixels binned); the full tile follows...</i>"
         if self.figure is None or self.figure.tile is not tile:
             self.figure = PreviewFigure(tile, dpi=LIVE_DPI)
             width_px = round(self.figure.fig.get_figwidth() * LIVE_DPI)
@@ -113,6 +123,8 @@ class PreviewWidget(widgets.VBox):
         self.image.value = self.figure.update(self.preview)
         self.stats.value = stats_html(self.preview)
         self.last_latency_ms = 1000.0 * (time.perf_counter() - start)
+        if self.first_frame_ms is None:
+            self.first_frame_ms = self.last_latency_ms
         self.status.value = f"<span style='color:#666'>updated in {self.last_latency_ms:.0f} ms</span>"
 
     def _repr_mimebundle_(self, **kwargs) -> dict:

@@ -32,6 +32,7 @@ from lumbarlib.ui.preview import (
     RoiSummary,
     Settings,
     acquire_tile,
+    coarse_preview,
     make_tile,
     measure_tile,
     shift_roi,
@@ -220,3 +221,30 @@ def test_preview_widget_checks_its_arguments_before_any_work(cohort):
         preview_widget(study=cohort.study, volunteer=5)
     with pytest.raises(ParameterError, match="'strength' = -0.5"):
         preview_widget(study=cohort.study, strength=-0.5)
+
+
+def test_coarse_frame_is_the_binned_tile_denoised_and_repeated(explorer):
+    settings = Settings(strength=0.0)  # the untrained DLR at strength 0 is the identity
+    noisy, sigma = explorer.acquired(settings)
+    tile = explorer.tile(1)
+    coarse = coarse_preview(tile, noisy, settings, sigma=sigma, net=explorer.net)
+    raw = noisy / tile.gain
+    binned = raw.reshape(SIZE // 2, 2, SIZE // 2, 2).mean(axis=(1, 3))
+    expected = np.repeat(np.repeat(binned, 2, axis=0), 2, axis=1) * tile.gain
+    np.testing.assert_allclose(coarse.denoised, expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(coarse.noisy, noisy)
+    np.testing.assert_allclose(coarse.difference, noisy - coarse.denoised)
+
+
+def test_a_strength_change_shows_a_coarse_frame_first_then_the_full_tile(explorer):
+    widget = PreviewWidget(explorer, Settings(), ("strength", "noise_factor"))
+    shown = []
+    widget.image.observe(lambda change: shown.append(change["new"]), names="value")
+    widget.controls["strength"].value = 2.0
+    assert len(shown) == 2  # coarse, then full
+    full = PreviewFigure(explorer.tile(1), dpi=80).update(explorer.preview(widget.settings))
+    assert shown[-1] == full and shown[0] != full
+    assert widget.first_frame_ms <= widget.last_latency_ms
+    shown.clear()
+    widget.controls["noise_factor"].value = 1.5  # a new acquisition: no coarse frame to show first
+    assert len(shown) == 1 and widget.first_frame_ms == widget.last_latency_ms
