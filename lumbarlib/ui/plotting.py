@@ -35,17 +35,26 @@ STYLE = {
 }
 
 
+PANEL_MIN_PIXELS = 32
+"""The smallest image (pixels a side) :func:`panels_per_row` counts as a panel."""
+
 PANEL_METADATA = "lumbarlib_panels_per_row"
 """Key, in a figure's PNG output metadata, of its largest number of image panels side by side."""
 
 
 def panels_per_row(fig) -> int:
-    """The largest number of image panels (axes holding an image) side by side in ``fig``; 1 without images.
+    """The largest number of image panels side by side in ``fig``; 1 without images.
 
+    An image panel is an axes showing an image of at least :data:`PANEL_MIN_PIXELS` pixels a
+    side (an MR image, a zoom); a 7 x 7 DCT basis function is a glyph, not a panel to read.
     Panels whose vertical extents overlap count as one row. A browser test divides each
     figure's full-resolution width by it: every MR panel must be at least 300 pixels wide.
     """
-    boxes = [ax.get_position() for ax in fig.axes if ax.images]
+    boxes = [
+        ax.get_position()
+        for ax in fig.axes
+        if any(min(im.get_array().shape[:2]) >= PANEL_MIN_PIXELS for im in ax.images)
+    ]
     if not boxes:
         return 1
     best = 0

@@ -112,8 +112,8 @@ def test_arrows_point_at_the_pixel_centres_in_mm():
 def test_panels_per_row_counts_image_axes_side_by_side():
     fig, axes = plt.subplots(2, 3)
     for ax in axes[0]:
-        ax.imshow(np.zeros((4, 4)))
-    axes[1, 0].imshow(np.zeros((4, 4)))
+        ax.imshow(np.zeros((40, 40)))
+    axes[1, 0].imshow(np.zeros((40, 40)))
     axes[1, 1].plot([0, 1])  # a plot is not an image panel
     assert panels_per_row(fig) == 3
     png, metadata = figure_png(fig)
@@ -121,5 +121,10 @@ def test_panels_per_row_counts_image_axes_side_by_side():
     plt.close(fig)
     fig, ax = plt.subplots()
     ax.plot([0, 1])
+    assert panels_per_row(fig) == 1
+    plt.close(fig)
+    fig, axes = plt.subplots(7, 7)  # 7 x 7 glyphs (the DCT basis) are not panels to read
+    for ax in axes.flat:
+        ax.imshow(np.zeros((7, 7)))
     assert panels_per_row(fig) == 1
     plt.close(fig)
