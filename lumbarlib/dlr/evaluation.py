@@ -132,16 +132,33 @@ def radial_power_spectrum(image: np.ndarray, pixel_mm: tuple[float, float], n_bi
     return Spectrum(0.5 * (edges[:-1] + edges[1:]), total / np.maximum(count, 1))
 
 
-def largest_error_window(image: np.ndarray, truth: np.ndarray, size: int) -> tuple[slice, slice]:
+def largest_error_window(
+    image: np.ndarray, truth: np.ndarray, size: int, *, region: tuple[slice, slice] | None = None
+) -> tuple[slice, slice]:
     """The ``size`` x ``size`` window where ``image`` departs most from ``truth`` (mean squared error).
 
     Used to zoom on what the DLR leaves behind, such as compressed-sensing streaks
     (paper Fig. 5b arrows): the window is found from the data, not chosen by hand.
+    ``region`` (rows, columns) limits the search, e.g. to the spine
+    (:func:`lumbarlib.sim.labels.spine_region`); the window is returned in the whole image's
+    pixels and lies inside the region unless the region is smaller than ``size``.
     """
     image, truth = np.asarray(image, dtype=np.float64), np.asarray(truth, dtype=np.float64)
     if image.shape != truth.shape or image.ndim != 2:
         raise ValueError(f"image and truth must be 2-D of one shape, got {image.shape} and {truth.shape}")
     check_range("size", size, 1, min(image.shape), integer=True)
+    if region is not None:
+        rows, cols = region
+        r0, r1, _ = rows.indices(image.shape[0])
+        c0, c1, _ = cols.indices(image.shape[1])
+        # widen a region smaller than the window, inside the image
+        r0, c0 = max(0, min(r0, r1 - size)), max(0, min(c0, c1 - size))
+        r1, c1 = max(r1, r0 + size), max(c1, c0 + size)
+        inner_rows, inner_cols = largest_error_window(image[r0:r1, c0:c1], truth[r0:r1, c0:c1], size)
+        return (
+            slice(inner_rows.start + r0, inner_rows.stop + r0),
+            slice(inner_cols.start + c0, inner_cols.stop + c0),
+        )
     error = uniform_filter((image - truth) ** 2, size=size, mode="constant")
     half = size // 2
     inner = error[half : image.shape[0] - (size - half) + 1, half : image.shape[1] - (size - half) + 1]

@@ -92,3 +92,31 @@ def level_rows(labels: np.ndarray, level: str, where: str = "the label image") -
     if rows.size == 0:
         raise ValueError(f"label 'vertebra_{level}' is missing in {where}")
     return int(rows[0]), int(rows[-1])
+
+
+SPINE_LABELS: tuple[str, ...] = ("csf", "cord", "cauda_equina")
+"""Labels of the canal that, with every vertebral body and disc, make up :func:`spine_region`."""
+
+
+def spine_region(labels: np.ndarray) -> tuple[slice, slice]:
+    """Rows and columns of the bounding box of the vertebral column and the canal in a label image.
+
+    The bodies (``vertebra_*``), the discs (``nucleus_*``, ``annulus_*``) and the canal's
+    CSF, cord and roots: where the paper's readers look, and where a zoom on what the DLR
+    leaves belongs (paper Fig. 5b), rather than in the bowel or the back fat.
+
+    Raises
+    ------
+    ValueError
+        If the image holds none of those labels.
+    """
+    labels = np.asarray(labels)
+    ids = [
+        i
+        for name, i in LABELS.items()
+        if name in SPINE_LABELS or name.startswith(("vertebra_", "nucleus_", "annulus_"))
+    ]
+    rows, cols = np.nonzero(np.isin(labels, ids))
+    if rows.size == 0:
+        raise ValueError("parameter 'labels': holds no vertebral body, disc or canal")
+    return slice(int(rows.min()), int(rows.max()) + 1), slice(int(cols.min()), int(cols.max()) + 1)

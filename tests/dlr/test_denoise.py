@@ -172,6 +172,14 @@ def test_largest_error_window_finds_the_artefact():
     image[20:26, 31:37] = 1.0
     rows, cols = largest_error_window(image, truth, 6)
     assert (rows, cols) == (slice(20, 26), slice(31, 37))
+    # a larger artefact outside the region searched is not found
+    image[2:10, 2:10] = 2.0
+    assert largest_error_window(image, truth, 6)[0].start < 10
+    found = largest_error_window(image, truth, 6, region=(slice(15, 40), slice(25, 50)))
+    assert found == (slice(20, 26), slice(31, 37))
+    # a region smaller than the window is widened inside the image
+    rows, cols = largest_error_window(image, truth, 6, region=(slice(21, 24), slice(45, 50)))
+    assert rows.stop - rows.start == 6 and cols == slice(44, 50)
 
 
 def test_study_metrics_rank_a_cleaner_set_higher():

@@ -178,3 +178,19 @@ def test_through_plane_partial_volume_touches_only_the_3d_structures_and_keeps_t
     assert width_mm == pytest.approx(2 * np.sqrt(10.0**2 - 8.0**2), abs=2 * one.pixel_mm[1])
     vessel = ndimage.binary_dilation(one.labels == LABELS["vessel"], iterations=6)
     assert np.abs(three.signal[vessel] - one.signal[vessel]).max() > 0.05
+
+
+def test_spine_region_boxes_the_column_and_the_canal_and_not_the_bowel(slices):
+    from lumbarlib.sim.labels import spine_region
+
+    for volunteer in slices:
+        labels = volunteer["mid"].labels
+        rows, cols = spine_region(labels)
+        inside = np.zeros(labels.shape, dtype=bool)
+        inside[rows, cols] = True
+        column = np.isin(labels, [LABELS[f"vertebra_{level}"] for level in LEVELS] + [LABELS["csf"]])
+        assert not column[~inside].any()  # every body and the CSF lie in the box
+        bowel = np.isin(labels, [LABELS["bowel_fluid"], LABELS["bowel_gas"]])
+        assert bowel[inside].sum() < 0.1 * bowel.sum()
+    with pytest.raises(ValueError, match="no vertebral body"):
+        spine_region(np.zeros((4, 4), dtype=int))
