@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from lumbarlib.analysis.rois import AIR, MUSCLE, ROI_TISSUES, SLICE_INDEX, OvalRoi
 from lumbarlib.study.design import SET_COLOURS
@@ -206,7 +207,10 @@ def plot_mean_sd_bars(
 def plot_relative_bars(
     ax, relative: pd.DataFrame, row: str, *, ylabel: str, title: str, row_names=None, overlay=None
 ) -> None:
-    """Fig. 3 as a ratio to the standard set: grouped bars of sets (2)-(5) per row, a line at 1.
+    """Fig. 3 as a ratio to the standard set: bars of sets (2)-(5) per row, drawn from 1 on a log axis.
+
+    A ratio of 0.5 and one of 2 are the same distance from the standard's 1, and a DLR set
+    several times above the others does not flatten them. The legend sits outside the axes.
 
     Parameters
     ----------
@@ -225,6 +229,8 @@ def plot_relative_bars(
     for name in ("set", "ratio", row):
         if name not in relative.columns:
             raise ValueError(f"parameter 'relative': lacks column {name!r}")
+    if (relative["ratio"] <= 0).any():
+        raise ValueError("parameter 'relative': ratios must be positive for the log axis")
     rows = list(pd.unique(relative[row]))
     sets = list(pd.unique(relative["set"]))
     width = 0.8 / len(sets)
@@ -232,7 +238,8 @@ def plot_relative_bars(
     for k, name in enumerate(sets):
         offset = x - 0.4 + width * (k + 0.5)
         values = relative[relative["set"] == name].set_index(row)["ratio"]
-        ax.bar(offset, [values.get(r, np.nan) for r in rows], width, color=SET_COLOURS.get(name), label=name)
+        heights = np.array([values.get(r, np.nan) for r in rows]) - 1.0
+        ax.bar(offset, heights, width, bottom=1.0, color=SET_COLOURS.get(name), label=name)
         if overlay is not None:
             paper = overlay[overlay["set"] == name].set_index(row)["ratio"]
             ax.plot(
@@ -244,9 +251,13 @@ def plot_relative_bars(
                 label="paper" if k == 0 else None,
             )
     ax.axhline(1.0, color="k", linewidth=0.8, linestyle="--", label="standard (1)")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     names = row_names or {}
     ax.set_xticks(x, [names.get(r, r) for r in rows])
     ax.set_xlabel(row)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(ncols=3, fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)

@@ -55,7 +55,7 @@ def publish_table(
         Shown above the table.
     float_format : str, optional
         Format for floats on screen; the CSV always holds full precision. On screen,
-        missing values show as a dash and booleans as yes/no.
+        missing values show as a dash, booleans as yes/no, and text columns are left-aligned.
     """
     from IPython.display import HTML, display
 
@@ -66,6 +66,9 @@ def publish_table(
     booleans = df.select_dtypes("bool").columns
     if len(booleans):
         styler = styler.format(lambda flag: "yes" if flag else "no", subset=booleans)
+    text = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c]) and c not in booleans]
+    if text:  # words read from the left; numbers stay right-aligned under one another
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
     if caption:
         styler = styler.set_caption(caption)
     display(HTML(styler.to_html() + download_link(name)))

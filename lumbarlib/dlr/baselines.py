@@ -9,7 +9,7 @@ the test images or on lumbar images:
 - ``"dlr"``: the trained network, ``k`` its strength (:func:`lumbarlib.dlr.denoise.denoise`);
 - ``"untrained"``: the network at its identity initialisation, iterated sliding-window DCT
   shrinkage, ``k`` its strength;
-- ``"wavelet"``: scikit-image's BayesShrink soft wavelet thresholding (db8, 4 levels),
+- ``"wavelet"``: scikit-image's BayesShrink soft wavelet thresholding (db8, 4 levels or as many as the image allows),
   ``sigma`` scaled by ``k``;
 - ``"tv"``: scikit-image's Chambolle total variation, weight ``k * sigma``;
 - ``"nlm"``: scikit-image's non-local means (7x7 patches, 11x11 search), ``h = k * sigma``;
@@ -25,6 +25,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
+import pywt
 from skimage.restoration import denoise_nl_means, denoise_tv_chambolle, denoise_wavelet
 
 from lumbarlib.core.checks import check_choice, check_range
@@ -61,8 +62,9 @@ def _apply(method: str, image: np.ndarray, sigma: float, k: float, net: DLRNet |
     if method == "untrained":
         return denoise(image, sigma=sigma, strength=k, net=untrained_net())
     if method == "wavelet":
+        levels = min(4, pywt.dwt_max_level(min(image.shape), "db8"))  # what the image's size allows
         return denoise_wavelet(image, sigma=k * sigma, wavelet="db8", mode="soft", method="BayesShrink",
-                               wavelet_levels=4, rescale_sigma=False)  # fmt: skip
+                               wavelet_levels=levels, rescale_sigma=False)  # fmt: skip
     if method == "tv":
         return denoise_tv_chambolle(image, weight=k * sigma)
     if method == "nlm":

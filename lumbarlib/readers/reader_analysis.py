@@ -121,6 +121,10 @@ def summary_long(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+OPPOSITE = "differ: both significant, opposite directions"
+"""The verdict of a comparison significant in the paper and in the simulation, one set better in each."""
+
+
 def paper_vs_sim(summary: pd.DataFrame, q: pd.DataFrame, published: PublishedTable) -> pd.DataFrame:
     """Each comparison of Table 3 in the paper and in a score table: direction and significance.
 
@@ -140,7 +144,8 @@ def paper_vs_sim(summary: pd.DataFrame, q: pd.DataFrame, published: PublishedTab
         ``sim_difference`` (mean of b minus mean of a), their directions (``higher``,
         ``lower``, ``equal`` within :data:`EQUAL_WITHIN`), ``same_direction``, ``paper_q``
         (as printed), ``sim_q`` and ``significance`` (the verdict of
-        :func:`lumbarlib.study.paper.significance_agreement`).
+        :func:`lumbarlib.study.paper.significance_agreement`, or :data:`OPPOSITE` where both
+        are significant in opposite directions).
     """
     means = {
         "paper": published.values.set_index(["criterion", "set"])["mean"],
@@ -164,6 +169,8 @@ def paper_vs_sim(summary: pd.DataFrame, q: pd.DataFrame, published: PublishedTab
             row["paper_q"] = printed[(criterion, label)]
             row["sim_q"] = float(sim_q.loc[(criterion, label), "q"])
             row["significance"] = verdicts[(criterion, label)]
+            if row["significance"] == "agree: both significant" and not row["same_direction"]:
+                row["significance"] = OPPOSITE
             rows.append(row)
     return pd.DataFrame(rows)
 

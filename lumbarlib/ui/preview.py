@@ -379,8 +379,8 @@ class Preview:
         removed = float(np.sqrt(np.mean(self.difference**2)))
         return (
             f"ROI SNR (SI/SD), input -> DLR: {snr}\nCNR, input -> DLR: {cnr}\n"
-            f"noise SD the DLR assumes (estimated from the input): {self.sigma * self.gain:.3g}; "
-            f"RMS of what it removed: {removed:.3g}"
+            f"noise SD the DLR assumes (estimated from the input; scale of the images shown): "
+            f"{self.sigma * self.gain:.3g}; RMS of what it removed: {removed:.3g}"
         )
 
 

@@ -169,12 +169,12 @@ def slider_html(
     for a, (ax, k, n) in enumerate(zip(axes, start, shape)):
         label = html.escape(ax.label)
         controls.append(
-            f'<label class="lss-control" style="display:flex;gap:0.6em;align-items:center">'
-            f'<span style="min-width:12em">{label}</span>'
+            f'<label class="lss-control" style="display:flex;flex-wrap:wrap;gap:0.2em 0.6em;align-items:center">'
+            f'<span style="flex:0 0 12em">{label}</span>'
             f'<input class="lss-input" type="range" min="0" max="{n - 1}" step="1" value="{k}" '
             f'data-axis="{a}" aria-label="{label}" aria-valuetext="{html.escape(labels[a][k])}" '
-            f'style="flex:1;max-width:24em">'
-            f'<span class="lss-value-{a}" style="min-width:4em">{html.escape(labels[a][k])}</span></label>'
+            f'style="flex:1 1 12em;max-width:24em">'
+            f'<span class="lss-value-{a}" style="flex:0 0 4em">{html.escape(labels[a][k])}</span></label>'
         )
     caption_style = "display:block;font-family:monospace;font-size:0.85em;white-space:pre-wrap"
     return (

@@ -104,7 +104,7 @@ def _frame_rgb(
     study: StudyImages,
     volunteer: int,
     vmax: float,
-    ymax: float,
+    ylim: tuple[float, float],
     dpi: int,
 ) -> np.ndarray:
     """One frame: the two DLR images of the volunteer (T12-L2 zoom) above the SNR ratios to standard."""
@@ -133,7 +133,7 @@ def _frame_rgb(
             row_names=TISSUE_NAMES,
             overlay=paper,
         )
-        ax.set_ylim(0.0, ymax)
+        ax.set_ylim(*ylim)
         fig.suptitle(f"The DLR at strength {result.strength:.3g}: the images and the study's ROI SNR")
         fig.canvas.draw()
         return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
@@ -248,10 +248,11 @@ def study_strength_slider_static(
     paper_snr = published.values[published.values["measure"] == "SNR"]
     paper_relative, paper_gains = relative_to_standard(paper_snr), snr_gains(paper_snr)
     vmax = standard_window(study, volunteer)[1]
-    ymax = 1.35 * max([float(paper_relative["ratio"].max())] + [float(r.relative["ratio"].max()) for r in results])
+    ratios = np.concatenate([paper_relative["ratio"].to_numpy()] + [r.relative["ratio"].to_numpy() for r in results])
+    ylim = (0.8 * float(min(ratios.min(), 1.0)), 1.25 * float(max(ratios.max(), 1.0)))  # one axis for every frame
     frames = [
         SliderFrame(
-            palette_png(_frame_rgb(r, paper_relative, study, volunteer, vmax, ymax, dpi)),
+            palette_png(_frame_rgb(r, paper_relative, study, volunteer, vmax, ylim, dpi)),
             _caption(r, paper_gains, paper_relative),
         )
         for r in results

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from lumbarlib.readers.reader_analysis import (
+    OPPOSITE,
     compare_scores,
     median_scores,
     paper_vs_sim,
@@ -149,6 +150,16 @@ def test_a_reversed_difference_and_lost_significance_are_flagged():
     assert not table.loc[("Artifact", "standard vs dlr-triple-fast"), "same_direction"]
     assert table.loc[("Artifact", "standard vs dlr-triple-fast"), "sim_direction"] == "higher"
     assert table.loc[("Perceived SNR", "standard vs dlr-double-fast"), "significance"] == "differ: paper significant"
+
+
+def test_both_significant_in_opposite_directions_is_no_agreement():
+    published, summary, q = published_as_simulation()
+    # the paper: DLR-double-fast better than standard in SNR (4.0 against 3.1), significant
+    summary.loc[summary["criterion"] == "Perceived SNR", "dlr-double-fast mean"] = 2.0
+    table = paper_vs_sim(summary, q, published).set_index(["criterion", "comparison"])
+    row = table.loc[("Perceived SNR", "standard vs dlr-double-fast")]
+    assert not row["same_direction"]
+    assert row["significance"] == OPPOSITE
 
 
 def test_fig4_draws_one_bar_per_criterion_and_set(hand_table):
