@@ -140,11 +140,15 @@ def test_relative_bars_draw_one_bar_per_set_and_tissue_with_the_paper_on_them():
     paper = relative.assign(ratio=relative["ratio"] + 0.1)
     fig, ax = plt.subplots()
     measures.plot_relative_bars(ax, relative, "tissue", ylabel="SNR / SNR(1)", title="t", overlay=paper)
-    heights = sorted(round(p.get_height(), 6) for p in ax.patches)
-    assert heights == [0.5, 0.6, 0.7, 0.8]
+    # bars run from the standard's 1 to each ratio, on a log axis
+    assert all(p.get_y() == 1.0 for p in ax.patches)
+    assert sorted(round(p.get_y() + p.get_height(), 6) for p in ax.patches) == [0.5, 0.6, 0.7, 0.8]
+    assert ax.get_yscale() == "log"
     markers = [line for line in ax.lines if line.get_marker() == "_"]
     assert sorted(np.round(np.concatenate([m.get_ydata() for m in markers]), 6)) == [0.6, 0.7, 0.8, 0.9]
     assert any(list(line.get_ydata()) == [1.0, 1.0] for line in ax.lines)  # the standard's level
     plt.close(fig)
     with pytest.raises(ValueError, match="lacks column 'ratio'"):
         measures.plot_relative_bars(ax, relative.drop(columns="ratio"), "tissue", ylabel="", title="")
+    with pytest.raises(ValueError, match="must be positive"):
+        measures.plot_relative_bars(ax, relative.assign(ratio=0.0), "tissue", ylabel="", title="")
