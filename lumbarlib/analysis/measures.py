@@ -151,6 +151,18 @@ def long_measures(tidy: pd.DataFrame, measures: tuple[str, ...] = ("SNR", "CNR")
     return pd.concat(parts, ignore_index=True)
 
 
+def _paper_marks(ax, x: np.ndarray, paper: pd.Series, rows: list, label: str, labelled: bool) -> None:
+    """The paper's value of each row as a black dash on its bar (the legend entry once)."""
+    ax.plot(
+        x,
+        [paper.get(r, np.nan) for r in rows],
+        "k_",
+        markersize=8,
+        markeredgewidth=2,
+        label=label if labelled else None,
+    )
+
+
 def plot_mean_sd_bars(
     ax, table, row: str, *, ylabel: str, title: str, row_names: dict[str, str] | None = None, overlay=None
 ) -> None:
@@ -187,15 +199,7 @@ def plot_mean_sd_bars(
             error_kw={"linewidth": 0.8},
         )
         if overlay is not None:
-            paper = overlay[overlay["set"] == name].set_index(row)["mean"]
-            ax.plot(
-                offset,
-                [paper.get(r, np.nan) for r in rows],
-                "k_",
-                markersize=8,
-                markeredgewidth=2,
-                label="paper mean" if k == 0 else None,
-            )
+            _paper_marks(ax, offset, overlay[overlay["set"] == name].set_index(row)["mean"], rows, "paper mean", k == 0)
     names = row_names or {}
     ax.set_xticks(x, [names.get(r, r) for r in rows])
     ax.set_xlabel(row)
@@ -241,15 +245,7 @@ def plot_relative_bars(
         heights = np.array([values.get(r, np.nan) for r in rows]) - 1.0
         ax.bar(offset, heights, width, bottom=1.0, color=SET_COLOURS.get(name), label=name)
         if overlay is not None:
-            paper = overlay[overlay["set"] == name].set_index(row)["ratio"]
-            ax.plot(
-                offset,
-                [paper.get(r, np.nan) for r in rows],
-                "k_",
-                markersize=8,
-                markeredgewidth=2,
-                label="paper" if k == 0 else None,
-            )
+            _paper_marks(ax, offset, overlay[overlay["set"] == name].set_index(row)["ratio"], rows, "paper", k == 0)
     ax.axhline(1.0, color="k", linewidth=0.8, linestyle="--", label="standard (1)")
     ax.set_yscale("log")
     ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))

@@ -384,6 +384,20 @@ class Preview:
         )
 
 
+def preview_of(tile: Tile, noisy: np.ndarray, denoised: np.ndarray, settings: Settings, *, sigma: float) -> Preview:
+    """The frame of a denoised tile: what was removed and both images' ROI measurements."""
+    return Preview(
+        settings=settings,
+        noisy=noisy,
+        denoised=denoised,
+        difference=noisy - denoised,
+        sigma=float(sigma),
+        before=measure_tile(noisy, tile),
+        after=measure_tile(denoised, tile),
+        gain=float(np.median(tile.gain)),
+    )
+
+
 def make_preview(
     tile: Tile, noisy: np.ndarray, settings: Settings, *, sigma: float | None = None, net: DLRNet | None = None
 ) -> Preview:
@@ -404,16 +418,7 @@ def make_preview(
     sigma = estimate_sigma(noisy / tile.gain) if sigma is None else sigma
     check_range("sigma", sigma, 0)
     denoised = denoise_uncorrected(noisy, tile.correction, sigma=sigma, strength=settings.strength, net=net)
-    return Preview(
-        settings=settings,
-        noisy=noisy,
-        denoised=denoised,
-        difference=noisy - denoised,
-        sigma=float(sigma),
-        before=measure_tile(noisy, tile),
-        after=measure_tile(denoised, tile),
-        gain=float(np.median(tile.gain)),
-    )
+    return preview_of(tile, noisy, denoised, settings, sigma=sigma)
 
 
 COARSE_BIN = 2
@@ -439,16 +444,7 @@ def coarse_preview(
     small = denoise_uncorrected(raw, None, sigma=sigma / b, strength=settings.strength, net=net)
     denoised = np.array(noisy, dtype=np.float64)  # a remainder row or column keeps the input
     denoised[:ny, :nx] = np.repeat(np.repeat(small, b, axis=0), b, axis=1) * gain[:ny, :nx]
-    return Preview(
-        settings=settings,
-        noisy=noisy,
-        denoised=denoised,
-        difference=noisy - denoised,
-        sigma=float(sigma),
-        before=measure_tile(noisy, tile),
-        after=measure_tile(denoised, tile),
-        gain=float(np.median(tile.gain)),
-    )
+    return preview_of(tile, noisy, denoised, settings, sigma=sigma)
 
 
 @lru_cache(maxsize=4)

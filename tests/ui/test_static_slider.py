@@ -182,16 +182,15 @@ def tiny_study():
     return StudyImages(images={}, truth=truth, labels=labels, pixel_mm=slices[0].pixel_mm)
 
 
+def tiny_slider(study, axes, **kwargs) -> str:
+    """The fragment of a static slider on the tiny study with the untrained network, no progress bar."""
+    kwargs.setdefault("noise_sd", 0.01 * float(study.truth.max()))
+    return preview_slider_static(axes, study=study, seed=0, net=DLRNet().eval(), show_pbar=False, **kwargs).data
+
+
 def test_preview_slider_frames_follow_strength_and_noise(tiny_study):
     def build():
-        return preview_slider_static(
-            {"noise_factor": [1.0, 2.0], "strength": [0.0, 1.0]},
-            study=tiny_study,
-            seed=0,
-            noise_sd=0.01 * float(tiny_study.truth.max()),
-            net=DLRNet().eval(),
-            show_pbar=False,
-        ).data
+        return tiny_slider(tiny_study, {"noise_factor": [1.0, 2.0], "strength": [0.0, 1.0]})
 
     fragment = build()
     page = parse(fragment)
@@ -211,28 +210,13 @@ def test_preview_slider_frames_follow_strength_and_noise(tiny_study):
 
 
 def test_a_setting_with_one_value_is_fixed_without_a_control(tiny_study):
-    fragment = preview_slider_static(
-        {"noise_factor": [2.0], "strength": [0.0, 1.0]},
-        study=tiny_study,
-        seed=0,
-        noise_sd=0.01 * float(tiny_study.truth.max()),
-        net=DLRNet().eval(),
-        show_pbar=False,
-    ).data
+    fragment = tiny_slider(tiny_study, {"noise_factor": [2.0], "strength": [0.0, 1.0]})
     page = parse(fragment)
     assert [a["aria-label"] for t, a in page.elements if t == "input"] == ["DLR strength"]
     data = json.loads(page.text["script.lss-data"])
     assert data["shape"] == [2]
     # the noise level is the one given: the frames equal those of a slider with it as base
-    again = preview_slider_static(
-        {"strength": [0.0, 1.0]},
-        base=Settings(noise_factor=2.0),
-        study=tiny_study,
-        seed=0,
-        noise_sd=0.01 * float(tiny_study.truth.max()),
-        net=DLRNet().eval(),
-        show_pbar=False,
-    ).data
+    again = tiny_slider(tiny_study, {"strength": [0.0, 1.0]}, base=Settings(noise_factor=2.0))
     assert json.loads(parse(again).text["script.lss-data"])["frames"] == data["frames"]
 
 
@@ -242,15 +226,7 @@ def input_snr(caption: str) -> np.ndarray:
 
 
 def test_preview_slider_over_nex_and_cs_factor_acquires_each_frame_anew(tiny_study):
-    fragment = preview_slider_static(
-        {"nex": [1, 4], "cs_factor": [1.0, 1.8]},
-        study=tiny_study,
-        seed=0,
-        noise_sd=0.01 * float(tiny_study.truth.max()),
-        cs_iterations=5,
-        net=DLRNet().eval(),
-        show_pbar=False,
-    ).data
+    fragment = tiny_slider(tiny_study, {"nex": [1, 4], "cs_factor": [1.0, 1.8]}, cs_iterations=5)
     page = parse(fragment)
     data = json.loads(page.text["script.lss-data"])
     assert data["labels"] == [["1", "4"], ["1", "1.8"]]
