@@ -78,3 +78,19 @@ def test_a_figure_opens_at_full_resolution_and_closes(browser, html_dir):
     page.locator(".lumbar-zoom-overlay").click()
     assert page.locator(".lumbar-zoom-overlay").count() == 0
     context.close()
+
+
+def test_no_chapter_is_wider_than_a_phone(browser, html_dir):
+    # 420 px: long inline code wraps, wide tables, code and equations scroll inside their own boxes
+    context = browser.new_context(viewport={"width": 420, "height": 900})
+    page = context.new_page()
+    wide = {}
+    for page_path in book_pages():
+        if page_path.parent.name not in ("notebooks", "book"):
+            continue
+        page.goto(page_path.as_uri(), wait_until="load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 420:
+            wide[page_path.name] = width
+    context.close()
+    assert not wide, f"pages wider than 420 px at a 420 px viewport: {wide}"
