@@ -285,6 +285,13 @@ def relative_to_standard(means: pd.DataFrame, keys: Sequence[str] = ("measure", 
     return ratios.stack().rename("ratio").reset_index()
 
 
+def mean_relative(relative: pd.DataFrame) -> pd.Series:
+    """Mean over tissues of each set's ratio to standard (a :func:`relative_to_standard` table), by set."""
+    if "set" not in relative.columns or "ratio" not in relative.columns:
+        raise ValueError("parameter 'relative': needs columns 'set' and 'ratio' (relative_to_standard)")
+    return relative.groupby("set", sort=False)["ratio"].mean()
+
+
 def snr_gains(means: pd.DataFrame) -> dict[str, float]:
     """The DLR's gain on SNR: mean over tissues of SNR(DLR set) / SNR(its source set).
 

@@ -35,7 +35,7 @@ import pandas as pd
 from lumbarlib.analysis.measures import RoiStats, roi_stats
 from lumbarlib.analysis.rois import TISSUE_NAMES, OvalRoi, place_roi
 from lumbarlib.core.checks import check_range
-from lumbarlib.dlr.denoise import denoise_uncorrected
+from lumbarlib.dlr.denoise import denoise, denoise_uncorrected
 from lumbarlib.dlr.network import DLRNet
 from lumbarlib.sim.acquisition import acquire_image, calibrate_noise_sd, deepest_air
 from lumbarlib.sim.cohort import ScannerModel, simulate_cohort
@@ -441,7 +441,7 @@ def coarse_preview(
     ny, nx = (noisy.shape[0] // b) * b, (noisy.shape[1] // b) * b
     gain = np.broadcast_to(tile.gain, noisy.shape)
     raw = (noisy / gain)[:ny, :nx].reshape(ny // b, b, nx // b, b).mean(axis=(1, 3))
-    small = denoise_uncorrected(raw, None, sigma=sigma / b, strength=settings.strength, net=net)
+    small = denoise(raw, sigma=sigma / b, strength=settings.strength, net=net)
     denoised = np.array(noisy, dtype=np.float64)  # a remainder row or column keeps the input
     denoised[:ny, :nx] = np.repeat(np.repeat(small, b, axis=0), b, axis=1) * gain[:ny, :nx]
     return preview_of(tile, noisy, denoised, settings, sigma=sigma)

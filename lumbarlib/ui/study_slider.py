@@ -31,7 +31,14 @@ from lumbarlib.dlr.denoise import acquisition_sigmas, denoise_study
 from lumbarlib.dlr.network import DLRNet
 from lumbarlib.study.design import DLR_SETS, set_number
 from lumbarlib.study.imagesets import StudyImages, load_acquired
-from lumbarlib.study.paper import PublishedTable, load_table2, relative_to_standard, simulated_means, snr_gains
+from lumbarlib.study.paper import (
+    PublishedTable,
+    load_table2,
+    mean_relative,
+    relative_to_standard,
+    simulated_means,
+    snr_gains,
+)
 from lumbarlib.ui.plotting import STYLE, show_image, standard_window
 from lumbarlib.ui.preview import tile_window
 from lumbarlib.ui.static_slider import FRAME_DPI, SliderAxis, SliderFrame, palette_png, slider_html
@@ -141,8 +148,7 @@ def _frame_rgb(
 
 def _caption(result: StrengthResult, paper_gains: dict[str, float], paper_relative: pd.DataFrame) -> str:
     """The frame's numbers: the DLR's SNR gain and DLR-triple-fast against standard, beside the paper's."""
-    sim = result.relative.groupby("set")["ratio"].mean()
-    pub = paper_relative.groupby("set")["ratio"].mean()
+    sim, pub = mean_relative(result.relative), mean_relative(paper_relative)
     return (
         f"DLR strength {result.strength:.3g}: SNR gain of the DLR, mean over tissues, "
         f"(3)/(2) {result.gains['double-fast']:.2f} and (5)/(4) {result.gains['triple-fast']:.2f} "
@@ -270,9 +276,9 @@ def mean_ratio_at(results: Sequence[StrengthResult], strength: float, set_name: 
     """
     values = [r.strength for r in results]
     check_range("strength", strength, min(values), max(values))
-    means = [float(r.relative.loc[r.relative["set"] == set_name, "ratio"].mean()) for r in results]
-    if any(np.isnan(means)):
+    if any(set_name not in mean_relative(r.relative) for r in results):
         raise ValueError(f"parameter 'set_name' = {set_name!r}: not a set of the sweep")
+    means = [float(mean_relative(r.relative)[set_name]) for r in results]
     return float(np.interp(strength, values, means))
 
 
@@ -284,7 +290,7 @@ def sweep_table(results: Sequence[StrengthResult]) -> pd.DataFrame:
     """
     rows = []
     for r in results:
-        mean = r.relative.groupby("set")["ratio"].mean()
+        mean = mean_relative(r.relative)
         rows.append(
             {
                 "strength": r.strength,

@@ -125,6 +125,15 @@ def test_relative_to_standard_divides_by_the_standard_mean_of_the_same_row():
     assert fat["dlr-triple-fast"] == pytest.approx(109.9 / 111.3)
 
 
+def test_mean_relative_averages_each_sets_ratio_over_the_tissues():
+    published = paper.load_table2()
+    relative = paper.relative_to_standard(published.values[published.values["measure"] == "SNR"])
+    triple = [64.4 / 111.3, 81.6 / 140.8, 35.8 / 59.7, 27.9 / 46.0, 28.9 / 48.9, 10.3 / 16.6]  # Table 2
+    assert paper.mean_relative(relative)["triple-fast"] == pytest.approx(np.mean(triple))
+    with pytest.raises(ValueError, match="'set' and 'ratio'"):
+        paper.mean_relative(relative.drop(columns="ratio"))
+
+
 def test_relative_to_standard_needs_the_standard_set():
     means = pd.DataFrame({"measure": ["SNR"], "tissue": ["fat"], "set": ["double-fast"], "mean": [1.0]})
     with pytest.raises(ValueError, match="no 'standard' set"):
