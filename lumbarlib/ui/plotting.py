@@ -35,32 +35,81 @@ STYLE = {
 }
 
 
-PANEL_MIN_PIXELS = 32
-"""The smallest image (pixels a side) :func:`panels_per_row` counts as a panel."""
+PANEL_MIN_PIXELS = 8
+"""The smallest image (pixels a side) :func:`panels_per_row` counts as a panel: a 16 px training
+patch is one to read, a 7 x 7 DCT basis function a glyph."""
 
 PANEL_METADATA = "lumbarlib_panels_per_row"
-"""Key, in a figure's PNG output metadata, of its largest number of image panels side by side."""
+"""Key, in a figure's PNG output metadata, of its largest number of panels side by side."""
+
+TEXT_COLUMN_PANELS = 2
+"""Panels side by side that the text column holds at 300 px or more each (672 px at a 1280 px window)."""
+
+FULL_WIDTH_PANELS = 3
+"""Panels side by side that a cell tagged ``full-width`` holds at 300 px or more each (920 px)."""
+
+
+def is_panel(ax: Axes) -> bool:
+    """Whether ``ax`` is a panel a reader reads: visible, not a colour bar, and an image of at least
+    :data:`PANEL_MIN_PIXELS` a side or a plot (lines, markers, patches, text); not a glyph."""
+    if not ax.get_visible() or getattr(ax, "_colorbar", None) is not None:
+        return False
+    if ax.images:
+        return any(min(im.get_array().shape[:2]) >= PANEL_MIN_PIXELS for im in ax.images)
+    return bool(ax.lines or ax.collections or ax.patches or ax.texts)
 
 
 def panels_per_row(fig) -> int:
-    """The largest number of image panels side by side in ``fig``; 1 without images.
+    """The largest number of panels (:func:`is_panel`) side by side in ``fig``; 1 without panels.
 
-    An image panel is an axes showing an image of at least :data:`PANEL_MIN_PIXELS` pixels a
-    side (an MR image, a zoom); a 7 x 7 DCT basis function is a glyph, not a panel to read.
     Panels whose vertical extents overlap count as one row. A browser test divides each
-    figure's full-resolution width by it: every MR panel must be at least 300 pixels wide.
+    figure's rendered width in the book by it: every panel must be at least 300 pixels wide
+    at a 1280 px window, so a figure holds at most :data:`TEXT_COLUMN_PANELS` side by side,
+    or :data:`FULL_WIDTH_PANELS` in a ``full-width`` cell.
     """
-    boxes = [
-        ax.get_position()
-        for ax in fig.axes
-        if any(min(im.get_array().shape[:2]) >= PANEL_MIN_PIXELS for im in ax.images)
-    ]
+    boxes = [ax.bbox for ax in fig.axes if is_panel(ax)]  # display units: right for subfigures too
     if not boxes:
         return 1
     best = 0
     for box in boxes:
         best = max(best, sum(1 for other in boxes if other.y0 < box.y1 and box.y0 < other.y1))
     return best
+
+
+def panel_grid(
+    n: int, *, ncols: int = TEXT_COLUMN_PANELS, panel_inches: tuple[float, float] = (5.0, 5.0), **kwargs
+) -> tuple[Figure, list[Axes]]:
+    """``n`` panels in rows of ``ncols``, read left to right and top to bottom; spare slots hidden.
+
+    Parameters
+    ----------
+    n : int
+        Number of panels.
+    ncols : int
+        Panels per row: :data:`TEXT_COLUMN_PANELS` in the text column, up to
+        :data:`FULL_WIDTH_PANELS` in a cell tagged ``full-width``.
+    panel_inches : (float, float)
+        Width and height of one panel with its labels and colour bar.
+    **kwargs
+        Passed to :func:`matplotlib.pyplot.subplots` (``gridspec_kw``, ``sharex``, ...).
+
+    Returns
+    -------
+    fig : Figure
+    axes : list of Axes
+        The ``n`` panels in reading order.
+    """
+    check_range("n", n, 1, integer=True)
+    check_range("ncols", ncols, 1, FULL_WIDTH_PANELS, integer=True)
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, grid = plt.subplots(
+        nrows, ncols, figsize=(panel_inches[0] * ncols, panel_inches[1] * nrows), squeeze=False, **kwargs
+    )
+    axes = list(grid.flat)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
 
 
 def figure_png(fig) -> tuple[bytes, dict]:
@@ -282,11 +331,6 @@ def draw_arrows(
             )
         )
     return arrows
-
-
-def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 4.2, height: float = 4.4, **kwargs):
-    """A figure with ``nrows`` x ``ncols`` axes sized for image panels; returns ``(fig, axes)``."""
-    return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, **kwargs)
 
 
 def draw_study_design(

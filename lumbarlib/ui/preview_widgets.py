@@ -20,6 +20,7 @@ import ipywidgets as widgets
 from lumbarlib.core.checks import check_choice, check_range
 from lumbarlib.dlr.network import DLRNet
 from lumbarlib.study.imagesets import StudyImages, load_acquired
+from lumbarlib.ui.plotting import PANEL_METADATA, panels_per_row
 from lumbarlib.ui.preview import CONTROLS, Explorer, Preview, Settings
 from lumbarlib.ui.preview_figure import PreviewFigure
 
@@ -127,11 +128,12 @@ class PreviewWidget(widgets.VBox):
             self.first_frame_ms = self.last_latency_ms
         self.status.value = f"<span style='color:#666'>updated in {self.last_latency_ms:.0f} ms</span>"
 
-    def _repr_mimebundle_(self, **kwargs) -> dict:
+    def _repr_mimebundle_(self, **kwargs) -> tuple[dict, dict]:
+        """The widget, and for the static book the preview as PNG with its panels side by side."""
         data = super()._repr_mimebundle_(**kwargs)
         data["image/png"] = base64.b64encode(self.figure.png(self.preview, dpi=90)).decode("ascii")
         data["text/plain"] = f"DLR preview at {self.settings}"
-        return data
+        return data, {"image/png": {PANEL_METADATA: panels_per_row(self.figure.fig)}}
 
 
 def preview_widget(

@@ -40,6 +40,7 @@ from tqdm.auto import tqdm
 from lumbarlib.core.checks import check_range
 from lumbarlib.dlr.network import DLRNet
 from lumbarlib.study.imagesets import StudyImages, load_acquired
+from lumbarlib.ui.plotting import panels_per_row
 from lumbarlib.ui.preview import Explorer, Settings
 from lumbarlib.ui.preview_figure import PreviewFigure
 
@@ -124,6 +125,7 @@ def slider_html(
     axes: Sequence[SliderAxis],
     *,
     alt: str,
+    panels: int,
     start: Sequence[int] | None = None,
 ) -> str:
     """A self-contained HTML slider over precomputed frames (no CDN, no kernel, works from ``file://``).
@@ -137,6 +139,9 @@ def slider_html(
         One range input each.
     alt : str
         Alternative text of the image.
+    panels : int
+        Panels side by side in a frame (:func:`lumbarlib.ui.plotting.panels_per_row`), kept as
+        the image's ``data-panels``: the book's figure-size test divides the shown width by it.
     start : sequence of int, optional
         Index along each axis shown first (default: the middle value of each).
 
@@ -158,6 +163,7 @@ def slider_html(
         raise ValueError(f"start has {len(start)} entries for {len(axes)} axes")
     for ax, k, n in zip(axes, start, shape):
         check_range(f"start index of {ax.label!r}", k, 0, n - 1, integer=True)
+    check_range("panels", panels, 1, integer=True)
     first = int(np.ravel_multi_index(start, shape))
     encoded = [base64.b64encode(f.png).decode("ascii") for f in frames]
     labels = [[ax.fmt.format(v) for v in ax.values] for ax in axes]
@@ -180,7 +186,7 @@ def slider_html(
     return (
         f'<figure class="lumbar-static-slider" id="{uid}" data-frame="{first}" '
         f'style="margin:0.5em 0;text-align:left">'
-        f'<img class="lss-image" alt="{html.escape(alt)}" style="max-width:100%;height:auto" '
+        f'<img class="lss-image" alt="{html.escape(alt)}" data-panels="{panels}" style="max-width:100%;height:auto" '
         f'src="data:image/png;base64,{encoded[first]}">'
         + "".join(controls)
         + f'<output class="lss-caption" style="{caption_style}">{html.escape(frames[first].caption)}</output>'
@@ -277,4 +283,4 @@ def preview_slider_static(
     alt = "DLR preview: acquired tile, DLR output and their difference at the chosen " + ", ".join(
         SETTING_LABELS[n] for n in names
     )
-    return HTML(slider_html(frames, sliders, alt=alt, start=start))
+    return HTML(slider_html(frames, sliders, alt=alt, panels=panels_per_row(figure.fig), start=start))

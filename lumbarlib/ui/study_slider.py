@@ -39,7 +39,7 @@ from lumbarlib.study.paper import (
     simulated_means,
     snr_gains,
 )
-from lumbarlib.ui.plotting import STYLE, show_image, standard_window
+from lumbarlib.ui.plotting import STYLE, panels_per_row, show_image, standard_window
 from lumbarlib.ui.preview import tile_window
 from lumbarlib.ui.static_slider import FRAME_DPI, SliderAxis, SliderFrame, palette_png, slider_html
 
@@ -113,8 +113,11 @@ def _frame_rgb(
     vmax: float,
     ylim: tuple[float, float],
     dpi: int,
-) -> np.ndarray:
-    """One frame: the two DLR images of the volunteer (T12-L2 zoom) above the SNR ratios to standard."""
+) -> tuple[np.ndarray, int]:
+    """One frame: the two DLR images of the volunteer (T12-L2 zoom) above the SNR ratios to standard.
+
+    Returns the frame as uint8 RGB (height, width, 3) and its panels side by side
+    (:func:`lumbarlib.ui.plotting.panels_per_row`)."""
     window = tile_window(study, volunteer)
     with mpl.rc_context(STYLE):
         fig = Figure(figsize=(11.0, 9.0), dpi=dpi, layout="constrained")
@@ -143,7 +146,7 @@ def _frame_rgb(
         ax.set_ylim(*ylim)
         fig.suptitle(f"The DLR at strength {result.strength:.3g}: the images and the study's ROI SNR")
         fig.canvas.draw()
-        return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+        return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy(), panels_per_row(fig)
 
 
 def _caption(result: StrengthResult, paper_gains: dict[str, float], paper_relative: pd.DataFrame) -> str:
@@ -256,16 +259,13 @@ def study_strength_slider_static(
     vmax = standard_window(study, volunteer)[1]
     ratios = np.concatenate([paper_relative["ratio"].to_numpy()] + [r.relative["ratio"].to_numpy() for r in results])
     ylim = (0.8 * float(min(ratios.min(), 1.0)), 1.25 * float(max(ratios.max(), 1.0)))  # one axis for every frame
-    frames = [
-        SliderFrame(
-            palette_png(_frame_rgb(r, paper_relative, study, volunteer, vmax, ylim, dpi)),
-            _caption(r, paper_gains, paper_relative),
-        )
-        for r in results
-    ]
+    frames, panels = [], 1
+    for r in results:
+        rgb, panels = _frame_rgb(r, paper_relative, study, volunteer, vmax, ylim, dpi)
+        frames.append(SliderFrame(palette_png(rgb), _caption(r, paper_gains, paper_relative)))
     axis = SliderAxis("DLR strength", tuple(values), fmt="{:.3g}")
     alt = "DLR-double-fast and DLR-triple-fast images and the mean SNR of every set relative to standard"
-    return HTML(slider_html(frames, [axis], alt=alt, start=[values.index(float(start))]))
+    return HTML(slider_html(frames, [axis], alt=alt, panels=panels, start=[values.index(float(start))]))
 
 
 def mean_ratio_at(results: Sequence[StrengthResult], strength: float, set_name: str = "dlr-triple-fast") -> float:

@@ -77,7 +77,7 @@ def test_static_slider_fragment_works_from_file_offline(browser, tmp_path, scree
     page_path = tmp_path / "slider.html"
     page_path.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>slider</title></head><body>"
-        + slider_html(synthetic_frames(6), axes, alt="synthetic frames")
+        + slider_html(synthetic_frames(6), axes, alt="synthetic frames", panels=1)
         + "</body></html>",
         encoding="utf-8",
     )

@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 
 from lumbarlib.ui.plotting import (
+    FULL_WIDTH_PANELS,
     PANEL_METADATA,
+    TEXT_COLUMN_PANELS,
     contact_sheet,
     draw_arrows,
     draw_dlr_architecture,
     figure_png,
     outline_window,
+    panel_grid,
     panels_per_row,
     show_image,
     spine_window,
@@ -109,22 +112,49 @@ def test_arrows_point_at_the_pixel_centres_in_mm():
     plt.close(fig)
 
 
-def test_panels_per_row_counts_image_axes_side_by_side():
-    fig, axes = plt.subplots(2, 3)
-    for ax in axes[0]:
-        ax.imshow(np.zeros((40, 40)))
-    axes[1, 0].imshow(np.zeros((40, 40)))
-    axes[1, 1].plot([0, 1])  # a plot is not an image panel
-    assert panels_per_row(fig) == 3
+def test_panels_per_row_counts_images_and_plots_side_by_side_but_not_colour_bars_or_glyphs():
+    fig, axes = plt.subplots(2, 4)
+    for ax in axes[0, :3]:
+        fig.colorbar(ax.imshow(np.zeros((40, 40))), ax=ax)  # colour bars are not panels
+    axes[0, 3].set_visible(False)  # a hidden slot is not one either
+    axes[1, 0].imshow(np.zeros((16, 16)))  # a small training patch is
+    for ax in axes[1, 1:]:
+        ax.plot([0, 1])  # so is a plot
+    assert panels_per_row(fig) == 4
     png, metadata = figure_png(fig)
-    assert png[:4] == b"\x89PNG" and metadata == {PANEL_METADATA: 3}
+    assert png[:4] == b"\x89PNG" and metadata == {PANEL_METADATA: 4}
     plt.close(fig)
-    fig, ax = plt.subplots()
-    ax.plot([0, 1])
-    assert panels_per_row(fig) == 1
+    fig, axes = plt.subplots(1, 3)
+    fig.colorbar(axes[0].imshow(np.zeros((40, 40))), ax=axes[0])
+    assert panels_per_row(fig) == 1  # two empty axes are not panels
+    plt.close(fig)
+    fig = plt.figure()
+    top, bottom = fig.subfigures(2, 1)  # rows of subfigures are rows
+    for ax in [*top.subplots(1, 2), bottom.subplots()]:
+        ax.plot([0, 1])
+    assert panels_per_row(fig) == 2
     plt.close(fig)
     fig, axes = plt.subplots(7, 7)  # 7 x 7 glyphs (the DCT basis) are not panels to read
     for ax in axes.flat:
         ax.imshow(np.zeros((7, 7)))
     assert panels_per_row(fig) == 1
     plt.close(fig)
+
+
+def test_panel_grid_wraps_panels_into_rows_and_hides_spare_slots():
+    fig, axes = panel_grid(5, ncols=FULL_WIDTH_PANELS, panel_inches=(4.0, 3.0))
+    assert len(axes) == 5 and tuple(fig.get_size_inches()) == (12.0, 6.0)
+    for ax in axes:
+        ax.imshow(np.zeros((40, 40)))
+    assert panels_per_row(fig) == 3
+    assert sum(ax.get_visible() for ax in fig.axes) == 5
+    plt.close(fig)
+    fig, axes = panel_grid(4)
+    for ax in axes:
+        ax.plot([0, 1])
+    assert panels_per_row(fig) == TEXT_COLUMN_PANELS
+    plt.close(fig)
+    with pytest.raises(ValueError, match="'ncols' = 4"):
+        panel_grid(4, ncols=4)
+    with pytest.raises(ValueError, match="'n' = 0"):
+        panel_grid(0)

@@ -26,6 +26,7 @@ from lumbarlib.core.checks import ParameterError
 from lumbarlib.dlr.network import DLRNet
 from lumbarlib.sim.cohort import simulate_cohort
 from lumbarlib.sim.coils import combined_noise_gain
+from lumbarlib.ui.plotting import PANEL_METADATA
 from lumbarlib.ui.preview import (
     CNR_PAIRS,
     Explorer,
@@ -206,10 +207,11 @@ def test_widget_recomputes_on_slider_change_and_leaves_a_png_without_front_end(e
     image = widget.image.value
     widget.controls["noise_factor"].value = 2.0
     assert widget.preview.settings.noise_factor == 2.0 and widget.image.value != image
-    bundle = widget._repr_mimebundle_()
+    bundle, metadata = widget._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     png = Image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
     assert png.size[0] > 300 and png.size[1] > 100
+    assert metadata == {"image/png": {PANEL_METADATA: 3}}  # input, output, difference
     with pytest.raises(ParameterError, match="'controls' = 'gain'"):
         PreviewWidget(explorer, Settings(), ("gain",))
 

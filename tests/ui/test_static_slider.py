@@ -78,7 +78,7 @@ def grid_frames(shape: tuple[int, ...]) -> list[SliderFrame]:
 def test_frames_are_addressed_in_c_order_like_ravel_multi_index():
     axes = [SliderAxis("a", (0.0, 1.0)), SliderAxis("b", (10.0, 20.0, 30.0))]
     frames = grid_frames((2, 3))
-    page = parse(slider_html(frames, axes, alt="test"))
+    page = parse(slider_html(frames, axes, alt="test", panels=1))
     data = json.loads(page.text["script.lss-data"])
     assert data["shape"] == [2, 3]
     for index in np.ndindex(2, 3):
@@ -91,26 +91,29 @@ def test_frames_are_addressed_in_c_order_like_ravel_multi_index():
 def test_first_frame_is_the_start_position_and_every_axis_gets_a_range_input():
     axes = [SliderAxis("noise", (0.5, 1.0)), SliderAxis("strength", (0.0, 0.5, 1.0, 1.5))]
     frames = grid_frames((2, 4))
-    page = parse(slider_html(frames, axes, alt="test", start=(1, 2)))
+    page = parse(slider_html(frames, axes, alt="test", panels=1, start=(1, 2)))
     flat = int(np.ravel_multi_index((1, 2), (2, 4)))
     img = next(attrs for tag, attrs in page.elements if tag == "img")
     assert base64.b64decode(img["src"].split(",", 1)[1]) == frames[flat].png
     assert page.text["output.lss-caption"] == frames[flat].caption
     inputs = [attrs for tag, attrs in page.elements if tag == "input"]
     assert [(i["min"], i["max"], i["value"]) for i in inputs] == [("0", "1", "1"), ("0", "3", "2")]
+    assert img["data-panels"] == "1"
+    with pytest.raises(ValueError, match="'panels' = 0"):
+        slider_html(frames, axes, alt="test", panels=0)
     assert [i["aria-label"] for i in inputs] == ["noise", "strength"]
 
 
 def test_default_start_is_the_middle_of_each_axis():
     axes = [SliderAxis("strength", tuple(float(v) for v in range(5)))]
-    page = parse(slider_html(grid_frames((5,)), axes, alt="x"))
+    page = parse(slider_html(grid_frames((5,)), axes, alt="x", panels=1))
     figure = next(attrs for tag, attrs in page.elements if tag == "figure")
     assert figure["data-frame"] == "2"
 
 
 def test_caption_cannot_close_the_script_early():
     frames = [SliderFrame(tiny_png(0), "</script><b>x</b>"), SliderFrame(tiny_png(1), "ok")]
-    fragment = slider_html(frames, [SliderAxis("s", (0.0, 1.0))], alt="x", start=(1,))
+    fragment = slider_html(frames, [SliderAxis("s", (0.0, 1.0))], alt="x", panels=1, start=(1,))
     page = parse(fragment)
     assert [tag for tag, _ in page.elements].count("script") == 2
     assert json.loads(page.text["script.lss-data"])["captions"][0] == "</script><b>x</b>"
@@ -118,16 +121,16 @@ def test_caption_cannot_close_the_script_early():
 
 def test_same_frames_same_bytes_and_the_id_follows_the_content():
     axes = [SliderAxis("s", (0.0, 1.0))]
-    a = slider_html(grid_frames((2,)), axes, alt="x")
-    assert a == slider_html(grid_frames((2,)), axes, alt="x")
+    a = slider_html(grid_frames((2,)), axes, alt="x", panels=1)
+    assert a == slider_html(grid_frames((2,)), axes, alt="x", panels=1)
     other = [SliderFrame(tiny_png(7), "frame (0,)"), SliderFrame(tiny_png(8), "frame (1,)")]
-    b = slider_html(other, axes, alt="x")
+    b = slider_html(other, axes, alt="x", panels=1)
     ids = [re.search(r'id="(lss-[0-9a-f]+)"', s).group(1) for s in (a, b)]
     assert ids[0] != ids[1]
 
 
 def test_fragment_loads_nothing_from_anywhere():
-    fragment = slider_html(grid_frames((3,)), [SliderAxis("s", (0.0, 1.0, 2.0))], alt="x")
+    fragment = slider_html(grid_frames((3,)), [SliderAxis("s", (0.0, 1.0, 2.0))], alt="x", panels=1)
     assert not re.search(r"(?:src|href)=\"(?!data:)", fragment)
     assert "http" not in fragment
 
@@ -143,7 +146,7 @@ def test_fragment_loads_nothing_from_anywhere():
 )
 def test_bad_input_is_refused(frames, axes, start, match):
     with pytest.raises(ValueError, match=re.escape(match)):
-        slider_html(frames, axes, alt="x", start=start)
+        slider_html(frames, axes, alt="x", panels=1, start=start)
 
 
 def test_axis_needs_finite_values():
