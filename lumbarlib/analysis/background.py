@@ -19,7 +19,9 @@ import pandas as pd
 from scipy import ndimage
 
 from lumbarlib.core.checks import check_range
+from lumbarlib.sim.kspace import complex_noise
 from lumbarlib.sim.noise import check_image, estimate_sigma
+from lumbarlib.sim.vendor import zero_filled
 
 RAYLEIGH_SD_OVER_MEAN = float(np.sqrt(4.0 / np.pi - 1.0))
 """SD / mean of a Rayleigh variable: the air of a single-channel magnitude image."""
@@ -179,4 +181,89 @@ def background_table(
             "lag1_columns": 0.0,
         }
     )
+    return pd.DataFrame(rows)
+
+
+BACKGROUNDS: dict[str, int] = {
+    "white (the book's scanner)": 1,
+    "zero-filled 2x (a vendor's interpolation)": 2,
+}
+"""Noise-only air of :func:`air_reduction_table`: name -> zero-filling factor (1: none)."""
+
+
+def noise_only_air(shape: tuple[int, int], sigma: float, rng: np.random.Generator, *, factor: int = 1) -> np.ndarray:
+    """Air as a reconstruction leaves it: the magnitude of complex Gaussian noise, white or interpolated.
+
+    Noise of SD ``sigma`` per real and imaginary part on a matrix ``factor`` times coarser,
+    zero-filled to ``shape`` (:func:`lumbarlib.sim.vendor.zero_filled`); each pixel keeps the
+    SD ``sigma``, neighbours correlate for ``factor`` > 1. Rayleigh air
+    :cite:`gudbjartsson1995rician`.
+    """
+    check_range("sigma", sigma, 0.0, low_inclusive=False)
+    check_range("factor", factor, 1, 4, integer=True)
+    if len(shape) != 2 or any(n % factor or n < 16 * factor for n in shape):
+        raise ValueError(
+            f"parameter 'shape' = {shape!r}: needs two sides, each a multiple of {factor} and >= {16 * factor}"
+        )
+    coarse = complex_noise((shape[0] // factor, shape[1] // factor), sigma * np.sqrt(2.0), rng, dtype=np.complex128)
+    return np.abs(zero_filled(coarse, factor))
+
+
+def air_reduction_table(
+    denoiser: Callable[[np.ndarray, float | None], np.ndarray],
+    *,
+    sigma: float,
+    shape: tuple[int, int] = (320, 384),
+    seed: int = 0,
+    margin_px: int = 16,
+) -> pd.DataFrame:
+    """How far a denoiser lowers the SD of noise-only air, white or correlated, with its noise SD known or estimated.
+
+    Serves the paper's SNR, SI / SD_air :cite:`kashiwagi2022lumbar`: where the tissue SI is
+    unchanged, a denoiser's SNR gain is the factor by which it lowers SD_air. A soft-threshold
+    denoiser removes white noise almost entirely, but noise whose neighbours correlate (as
+    after a vendor's zero-filled interpolation, :cite:`bernstein2001zerofill`) lies partly in
+    the low spatial frequencies it leaves alone, and a noise estimate from the finest
+    wavelet band (:func:`lumbarlib.sim.noise.estimate_sigma`) reads such noise low.
+
+    Parameters
+    ----------
+    denoiser : callable
+        ``denoiser(image, sigma)``: the denoised image, told the noise SD ``sigma`` per
+        component, or estimating it itself when ``sigma`` is None.
+    sigma : float
+        Noise SD per real and imaginary part of the air.
+    shape : (int, int)
+        Matrix of the air (default Table 1's 320 x 384).
+    seed : int
+        Seeds the noise (one generator per background).
+    margin_px : int
+        Pixels at the border left out of the SDs (the denoiser's edge handling).
+
+    Returns
+    -------
+    DataFrame
+        One row per background of :data:`BACKGROUNDS`: ``lag1_rows``, ``lag1_columns`` and
+        ``sd_over_mean`` of the air (:func:`background_stats`), ``sigma_estimated_ratio``
+        (estimate / true), and ``reduction_known_sigma`` and ``reduction_estimated_sigma``
+        (:func:`sd_reduction`).
+    """
+    check_range("margin_px", margin_px, 0, min(shape) // 4, integer=True)
+    mask = np.zeros(shape, dtype=bool)
+    mask[margin_px : shape[0] - margin_px, margin_px : shape[1] - margin_px] = True
+    rows = []
+    for k, (name, factor) in enumerate(BACKGROUNDS.items()):
+        air = noise_only_air(shape, sigma, np.random.default_rng([seed, k]), factor=factor)
+        stats = background_stats(air, mask)
+        rows.append(
+            {
+                "background": name,
+                "lag1_rows": stats.lag1_rows,
+                "lag1_columns": stats.lag1_columns,
+                "sd_over_mean": stats.sd_over_mean,
+                "sigma_estimated_ratio": estimate_sigma(air) / sigma,
+                "reduction_known_sigma": sd_reduction(air, mask, lambda im: denoiser(im, sigma)),
+                "reduction_estimated_sigma": sd_reduction(air, mask, lambda im: denoiser(im, None)),
+            }
+        )
     return pd.DataFrame(rows)

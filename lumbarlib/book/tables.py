@@ -55,7 +55,8 @@ def publish_table(
         Shown above the table.
     float_format : str, optional
         Format for floats on screen; the CSV always holds full precision. On screen,
-        missing values show as a dash, booleans as yes/no, and text columns are left-aligned.
+        missing values show as a dash, booleans as yes/no, text columns are left-aligned and
+        a column name's underscores read as spaces (the CSV keeps the names as they are).
     """
     from IPython.display import HTML, display
 
@@ -69,6 +70,7 @@ def publish_table(
     text = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c]) and c not in booleans]
     if text:  # words read from the left; numbers stay right-aligned under one another
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
+    styler = styler.relabel_index([str(c).replace("_", " ") for c in df.columns], axis="columns")
     if caption:
         styler = styler.set_caption(caption)
     display(HTML(styler.to_html() + download_link(name)))

@@ -5,10 +5,13 @@ import pytest
 from scipy import ndimage
 
 from lumbarlib.analysis.background import (
+    BACKGROUNDS,
     RAYLEIGH_SD_OVER_MEAN,
     air_mask,
+    air_reduction_table,
     background_stats,
     background_table,
+    noise_only_air,
     normalised_histogram,
     sd_reduction,
 )
@@ -94,3 +97,32 @@ def test_integer_air_gets_one_bin_per_value():
     np.testing.assert_allclose(np.diff(centres), 1.0 / mean)
     common = centres * mean <= np.percentile(image, 99)
     assert (density[common] > 0).all()  # no empty bins between the values the air takes
+
+
+def test_noise_only_air_is_rayleigh_white_or_correlated_by_interpolation():
+    mask = np.ones((128, 160), dtype=bool)
+    white = background_stats(noise_only_air((128, 160), 0.5, np.random.default_rng(0)), mask)
+    filled = background_stats(noise_only_air((128, 160), 0.5, np.random.default_rng(0), factor=2), mask)
+    for stats in (white, filled):
+        assert abs(stats.sd_over_mean - RAYLEIGH_SD_OVER_MEAN) < 0.02
+        assert abs(stats.mean - 0.5 * np.sqrt(np.pi / 2)) < 0.02  # Rayleigh mean, sigma per component 0.5
+    assert abs(white.lag1_rows) < 0.05
+    # the magnitude of complex noise correlated by 2/pi correlates by about (2/pi)^2
+    assert 0.3 < filled.lag1_rows < 0.45 and 0.3 < filled.lag1_columns < 0.45
+    with pytest.raises(ValueError, match="'shape' = \\(33, 64\\)"):
+        noise_only_air((33, 64), 1.0, np.random.default_rng(0), factor=2)
+
+
+def test_a_smoothing_denoiser_lowers_white_air_more_than_interpolated_air():
+    """A 3 x 3 mean cuts white noise's SD about 3-fold; noise already smooth (interpolated) loses less."""
+
+    def smooth(image, sigma):
+        return ndimage.uniform_filter(image, 3)
+
+    table = air_reduction_table(smooth, sigma=1.0, shape=(128, 128), seed=1)
+    assert list(table["background"]) == list(BACKGROUNDS)
+    white, filled = table.iloc[0], table.iloc[1]
+    assert 2.6 < white["reduction_known_sigma"] < 3.2
+    assert filled["reduction_known_sigma"] < 0.8 * white["reduction_known_sigma"]
+    assert abs(white["sigma_estimated_ratio"] - 1.0) < 0.1  # the wavelet estimate reads white noise right
+    assert filled["sigma_estimated_ratio"] < 0.6  # and correlated noise low

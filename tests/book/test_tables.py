@@ -38,7 +38,7 @@ def test_link_points_to_the_html_tables_folder():
     assert 'href="../tables/table2_snr.csv"' in download_link("table2_snr")
 
 
-def test_published_table_shows_dashes_for_missing_values_and_words_for_booleans(monkeypatch):
+def test_published_table_shows_dashes_for_missing_values_words_for_booleans_and_spaced_headers(monkeypatch):
     from lumbarlib.book import tables
 
     shown = []
@@ -52,6 +52,7 @@ def test_published_table_shows_dashes_for_missing_values_and_words_for_booleans(
     assert page.count("–") == 2 and ">yes<" in page and ">no<" in page and ">111.3<" in page
     back = pd.read_csv(table_path("t"))  # the CSV keeps the values themselves
     assert back["significant"].tolist() == [False, True] and np.isnan(back["snr"][0])
+    assert ">cs factor<" in page and "cs_factor" not in page and "cs_factor" in back.columns  # headers read as words
 
 
 @pytest.mark.parametrize("bad", ["abc\n", "table2\n", "a\nb", "Table2"])

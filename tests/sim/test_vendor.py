@@ -1,11 +1,12 @@
-"""The vendor's intensity normalisation: it removes the coil shading and multiplies the noise with the signal."""
+"""The vendor's intensity normalisation removes the coil shading and multiplies the noise with the signal;
+zero-filled interpolation keeps the acquired pixels and correlates noise by sinc(1/2) = 2/pi."""
 
 import numpy as np
 import pytest
 
 from lumbarlib.sim.acquisition import acquire_image
 from lumbarlib.sim.coils import coil_maps
-from lumbarlib.sim.vendor import MIN_SHADING, intensity_correction
+from lumbarlib.sim.vendor import MIN_SHADING, intensity_correction, zero_filled
 from lumbarlib.study.protocol import PROTOCOLS
 
 SHAPE = (96, 96)
@@ -64,3 +65,31 @@ def test_a_correction_of_the_wrong_shape_is_refused(coil):
             rng=np.random.default_rng(0),
             intensity_correction=np.ones((4, 4)),
         )
+
+
+def test_zero_filling_keeps_the_acquired_pixels_and_a_constant():
+    rng = np.random.default_rng(3)
+    image = rng.standard_normal((24, 30)) + 1j * rng.standard_normal((24, 30))
+    fine = zero_filled(image, 2)
+    assert fine.shape == (48, 60)
+    np.testing.assert_allclose(fine[::2, ::2], image, atol=1e-12)  # sinc interpolation through the samples
+    np.testing.assert_allclose(zero_filled(np.full((16, 16), 3.0), 3), 3.0, atol=1e-12)
+    np.testing.assert_allclose(zero_filled(image, 1), image, atol=1e-12)
+
+
+def test_zero_filled_white_noise_keeps_its_sd_and_correlates_neighbours_by_two_over_pi():
+    rng = np.random.default_rng(4)
+    noise = rng.standard_normal((256, 256)) + 1j * rng.standard_normal((256, 256))
+    fine = zero_filled(noise, 2)
+    assert abs(fine.real.std() - 1.0) < 0.01
+    # a pixel and its interpolated neighbour (one step along a row): the kernel sinc(1/2) = 2/pi
+    lag = np.mean(np.conj(fine[::2, :-1:2]) * fine[::2, 1::2]).real / np.mean(np.abs(fine) ** 2)
+    assert abs(lag - 2 / np.pi) < 0.02
+    # two acquired pixels stay uncorrelated
+    assert abs(np.mean(np.conj(fine[::2, :-2:2]) * fine[::2, 2::2]).real / np.mean(np.abs(fine) ** 2)) < 0.02
+
+
+@pytest.mark.parametrize(("factor", "shape", "match"), [(0, (8, 8), "'factor' = 0"), (2, (8,), "must be 2-D")])
+def test_zero_filling_names_a_bad_argument(factor, shape, match):
+    with pytest.raises(ValueError, match=match):
+        zero_filled(np.zeros(shape), factor)
