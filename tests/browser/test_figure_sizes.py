@@ -1,6 +1,6 @@
 """Readable figures: every panel of every figure is at least 300 pixels wide on the page at a 1280 px
-window, no figure lies under another part of the page, and every figure the page shows smaller than its
-pixels opens at full resolution with a click."""
+window, its smallest text (tick labels) at least 7 px tall, no figure lies under another part of the
+page, and every figure the page shows smaller than its pixels opens at full resolution with a click."""
 
 from __future__ import annotations
 
@@ -12,11 +12,17 @@ import pytest
 
 from lumbarlib.book.run import toc_notebooks
 from lumbarlib.core.paths import build_dir, repo_dir
-from lumbarlib.ui.plotting import PANEL_METADATA
+from lumbarlib.ui.plotting import PANEL_METADATA, STYLE
 
 pytestmark = pytest.mark.browser
 
 MIN_PANEL_PX = 300
+
+MIN_TEXT_PX = 7.0
+"""Smallest height on the page of a figure's smallest text: the book's tick labels."""
+
+TICK_PX = STYLE["xtick.labelsize"] * STYLE["savefig.dpi"] / 72.0
+"""Height of a tick label in a figure's own pixels (points at the PNG's dpi)."""
 
 SHOWN_IMAGES = """() => Array.from(document.querySelectorAll('.cell_output img'))
     .filter(img => img.offsetParent !== null)
@@ -24,6 +30,7 @@ SHOWN_IMAGES = """() => Array.from(document.querySelectorAll('.cell_output img')
         name: img.src.startsWith('data:') ? '' : img.src.split('/').pop().replace(/[.]png$/, ''),
         panels: img.dataset.panels ? parseInt(img.dataset.panels, 10) : null,
         shown: img.clientWidth,
+        natural: img.naturalWidth,
         figure: (img.closest('figure[id^="fig-"]') || {}).id || '',
     }))"""
 
@@ -45,12 +52,12 @@ def panel_counts() -> dict[str, int]:
     return counts
 
 
-def test_every_panel_is_at_least_300_pixels_wide_on_the_page(browser, html_dir):
+def test_every_panel_is_at_least_300_pixels_wide_and_its_text_readable_on_the_page(browser, html_dir):
     counts = panel_counts()
     assert len(counts) >= 30, f"only {len(counts)} figures carry their panel count"
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    narrow, uncounted, seen = [], [], 0
+    narrow, uncounted, small_text, seen = [], [], [], 0
     for rel in toc_notebooks(repo_dir()):
         page.goto((html_dir / rel.with_suffix(".html")).as_uri(), wait_until="load")
         for img in page.evaluate(SHOWN_IMAGES):
@@ -61,9 +68,12 @@ def test_every_panel_is_at_least_300_pixels_wide_on_the_page(browser, html_dir):
             seen += 1
             if img["shown"] / panels < MIN_PANEL_PX:
                 narrow.append((rel.stem, img["figure"], img["shown"], panels))
+            if img["panels"] is None and TICK_PX * img["shown"] / img["natural"] < MIN_TEXT_PX:
+                small_text.append((rel.stem, img["figure"], round(TICK_PX * img["shown"] / img["natural"], 1)))
     context.close()
     assert seen >= 30, f"only {seen} figures measured"
     assert not uncounted, f"images shown without a panel count (notebook, figure): {uncounted}"
+    assert not small_text, f"figures whose tick labels show under {MIN_TEXT_PX} px (notebook, figure, px): {small_text}"
     assert not narrow, (
         f"figures with panels under {MIN_PANEL_PX} px at a 1280 px window (notebook, figure, shown width, panels): "
         f"{narrow}"
