@@ -76,6 +76,18 @@ def test_a_threefold_dlr_gain_is_not_reproduced_and_says_so(tmp_path):
     assert card.loc[card.index.str.startswith("One third"), "verdict"].iloc[0] == "reproduced"
 
 
+def test_a_dlr_set_significant_against_standard_is_put_down_to_its_gain(tmp_path):
+    write_tables(tmp_path, sim_gain=3.0, significant_sim=True)
+    pd.DataFrame({"reduction_known_sigma": [6.4, 3.3], "reduction_estimated_sigma": [6.4, 1.2]}).to_csv(
+        tmp_path / "dlr_air_reduction.csv", index=False
+    )
+    card = scorecard.reproduction_scorecard(tmp_path).set_index("claim")
+    key = card.loc["SNR: DLR-triple-fast vs standard (the paper: no difference), significance per tissue"]
+    assert key["verdict"] == "not reproduced"
+    assert "DLR gain on triple-fast is 5.1x, the paper's 1.7x" in key["reason"]
+    assert "6.4x if white, 1.2x if interpolated" in card.loc["DLR's SNR gain on double-fast (3)/(2)", "reason"]
+
+
 def test_a_missing_table_is_named(tmp_path):
     write_tables(tmp_path, sim_gain=1.0, significant_sim=True)
     (tmp_path / "fidelity_dlr.csv").unlink()
