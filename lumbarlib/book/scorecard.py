@@ -113,7 +113,8 @@ def _dlr_rows(t: dict[str, pd.DataFrame]) -> list[dict]:
         air = t.get("dlr_air_reduction")
         sources = "fidelity_dlr, dlr_real_lumbar"
         if air is not None and len(air) == 2:
-            white, filled = air["reduction_known_sigma"].iloc[0], air["reduction_estimated_sigma"].iloc[1]
+            # the DLR estimating its noise, as on the real scan
+            white, filled = air["reduction_estimated_sigma"].iloc[0], air["reduction_estimated_sigma"].iloc[1]
             reason += f" (noise-only air: SD lowered {white:.1f}x if white, {filled:.1f}x if interpolated)"
             sources += ", dlr_air_reduction"
         rows.append(
